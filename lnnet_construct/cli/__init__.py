@@ -1,0 +1,1 @@
+"""The ``lnnet`` command line (one module per sub-command, ``cmd_<name>.py``)."""

@@ -1,0 +1,121 @@
+r"""The fold: one width-3 LayerNorm layer acting on a scalar (MATH.md §2), and its realisation.
+
+Embed a scalar ``t`` as ``z = (t - c) v1 + h v2`` with the rational basis
+``v1 = (1, -1, 0)``, ``v2 = (1, 1, -2)`` of ``1^⊥``, apply LayerNorm and read
+``τ = v2 · LN(z)``:
+
+.. math::
+
+    \tau(t) = \frac{6h}{\sqrt{(2(t-c)^2 + 6h^2)/3 + \varepsilon}}
+
+which is even about ``c`` and strictly decreasing in ``|t - c|`` for every
+``eps >= 0`` and ``h > 0``: one fold of the line at ``c``
+(``proofs/ln-circle.md``).
+
+:func:`fold_network` writes a whole fold plan as a :class:`Network`
+(MATH.md §2.2 table): first affine ``v1 w^T``, bias ``-c_1 v1 + h_1 v2``;
+later affines ``v1 v2^T``, bias ``-c_k v1 + h_k v2``; output ``±(v2·y - θ)``
+(binary) or rows ``2 a_k v2^T`` with biases ``-a_k^2`` (nearest centre).
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> from lnnet_construct.arith import get_arith
+>>> A = get_arith("exact")
+>>> a = fold_value(Fraction(0), 1, 1, 0, A); b = fold_value(Fraction(2), 1, 1, 0, A)
+>>> A.sign(a - b)          # equal distance from c = 1: exact merge
+<Sign.ZERO: 0>
+>>> net = fold_network([1], [(1, 1)], ("sign", Fraction(5), 1), classes=["even", "odd"])
+>>> net.depth, net.width
+(1, 3)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+from .network import Affine, LayerNorm, Network
+from .numbers import to_exact
+from .ops import layer_norm
+
+__all__ = ["V1", "V2", "fold_value", "fold_values", "fold_network", "read_scalar"]
+
+V1 = (Fraction(1), Fraction(-1), Fraction(0))
+V2 = (Fraction(1), Fraction(1), Fraction(-2))
+
+
+def fold_value(t, c, h, eps, arith):
+    """``v2 · LN((t - c) v1 + h v2)`` in ``arith``, through the package's one LayerNorm."""
+    with arith.active():
+        d = arith.lift(t) - arith.const(to_exact(c))
+        hh = arith.const(to_exact(h))
+        z = [d * arith.const(a) + hh * arith.const(b) for a, b in zip(V1, V2)]
+        y = layer_norm(z, eps=to_exact(eps), arith=arith)
+        return read_scalar(y, arith)
+
+
+def read_scalar(y: Sequence, arith):
+    """``v2 · y``: the scalar a fold layer passes on."""
+    return y[0] + y[1] - arith.const(2) * y[2]
+
+
+def fold_values(ts, c, h, eps, arith) -> list:
+    """:func:`fold_value` for each of ``ts``."""
+    return [fold_value(t, c, h, eps, arith) for t in ts]
+
+
+def fold_network(direction, folds, readout, *, classes, eps=0, meta=None) -> Network:
+    """The LN-Net of a fold plan (see module docstring).
+
+    Parameters
+    ----------
+    direction : sequence of exact numbers
+        The projection ``w`` (input dimension ``len(direction)``).
+    folds : sequence of ``(c, h)`` with ``h > 0``
+        One LayerNorm layer each, in order.
+    readout : tuple
+        ``("sign", theta, orientation)`` with orientation ±1: output
+        ``orientation * (τ - θ)``; or ``("centres", a_1, ..., a_K)``: nearest
+        centre on ``τ`` (``argmax_k 2 a_k τ - a_k^2``); or ``("constant", k)``
+        for a single class among ``classes`` (argmax of zero rows and a
+        bias preferring class ``k``).
+    classes : sequence of str or int
+    eps : exact number, default 0
+
+    Returns
+    -------
+    Network
+        Width 3, depth ``len(folds)``.
+    """
+    w = [to_exact(v) for v in direction]
+    eps = to_exact(eps)
+    layers: list = []
+    for k, (c, h) in enumerate(folds):
+        c, h = to_exact(c), to_exact(h)
+        rows_from = [[a * wi for wi in w] for a in V1] if k == 0 else [[a * b for b in V2] for a in V1]
+        bias = [-c * a + h * b for a, b in zip(V1, V2)]
+        layers.append(Affine(rows_from, bias))
+        layers.append(LayerNorm(eps=eps))
+    # the scalar the read-out sees: w·x without folds, v2·y after them
+    read = w if not folds else list(V2)
+    kind = readout[0]
+    if kind == "sign":
+        theta, orient = to_exact(readout[1]), int(readout[2])
+        layers.append(Affine([[orient * r for r in read]], [-orient * theta]))
+        decision = "sign"
+    elif kind == "centres":
+        centres = [to_exact(a) for a in readout[1:]]
+        layers.append(Affine([[2 * a * r for r in read] for a in centres], [-a * a for a in centres]))
+        decision = "argmax"
+    elif kind == "constant":
+        k, n = int(readout[1]), len(classes)
+        if n == 2:  # zero weights, bias +-1: a constant sign
+            layers.append(Affine([[0 for _ in read]], [1 if k == 1 else -1]))
+            decision = "sign"
+        else:
+            layers.append(Affine([[0 for _ in read] for _ in range(n)], [1 if j == k else 0 for j in range(n)]))
+            decision = "argmax"
+    else:
+        raise ValueError(f"unknown readout {kind!r}")
+    return Network(len(w), layers, classes, decision, meta or {})
