@@ -85,7 +85,8 @@ class ArbArith(Arith):
         return x.sqrt()
 
     def square(self, x):
-        return x**2
+        # arb's x**2 is NaN on a ball containing 0; x*x may dip below 0.
+        return (x * x).nonnegative_part()
 
     def positive_sqrt(self, x):
         if x.is_zero():

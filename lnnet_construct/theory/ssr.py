@@ -28,13 +28,14 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 import mpmath
+import sympy
 from mpmath.libmp import from_rational, round_nearest
 
 from lnnet_construct.errors import InputError
 from lnnet_construct.theory._common import exact_vector, point_rows, to_sympy
 from lnnet_construct.theory._linalg import ExactField, field_for, solve_consistent
 
-__all__ = ["Scatter", "scatter_matrices", "ssr", "lssr", "lssr_direction", "lssr_mp"]
+__all__ = ["Scatter", "scatter_matrices", "ssr", "lssr", "lssr_direction", "lssr_mp", "XorWitness", "xor_witness"]
 
 
 @dataclass(frozen=True)
@@ -385,3 +386,163 @@ def lssr_mp(x1: Any, x2: Any, *, prec: int = 53):
             q += c * c / evals[k]
     m1, m2 = len(p1), len(p2)
     return 1 - ctx.mpf(m1 * m2) / (m1 + m2) * q
+
+
+# ----------------------------------------------------------------------------- Proposition 2
+
+
+@dataclass(frozen=True)
+class XorWitness:
+    r"""A one-LN-layer network that lowers the LSSR of XOR from 1 to 0 (exact).
+
+    The network (MATH.md §5, §2.2), with ``v1 = (1,-1,0)``, ``v2 = (1,1,-2)``:
+
+    1. ``t = x_1 - x_2`` (rotate by 45 degrees, rationally scaled) and replace the
+       other rotated coordinate by the constant ``h``: ``z = t v1 + h v2``;
+    2. ``LN_eps`` on width 3;
+    3. read the ordinate ``s = v2 . LN(z)``.
+
+    Class ``A`` has ``t = 0`` and class ``B`` has ``t = +-1``; the fold is
+    even in ``t``, so each class collapses to a single value.
+
+    Attributes
+    ----------
+    x1, x2 : tuple of tuple of Fraction
+        Class ``A`` = {(0,0), (1,1)}, class ``B`` = {(1,0), (0,1)}.
+    first_weight, first_bias : tuple
+        The affine map ``R^2 -> R^3``: ``v1 (1,-1)`` and ``h v2``.
+    eps : Fraction
+        LayerNorm epsilon.
+    readout_weight, readout_bias : tuple
+        ``v2^T`` and ``0``.
+    ln_outputs1, ln_outputs2 : tuple of tuple of sympy expressions
+        Exact LayerNorm outputs of each class.
+    readout1, readout2 : tuple of sympy expressions
+        Exact ordinates of each class.
+    collapsed : bool
+        Each class has a single ordinate and the two differ (exact signs).
+    lssr_before, lssr_after_ln, lssr_after : exact numbers
+        LSSR of the inputs (1), of the LN outputs and of the ordinates (0).
+    """
+
+    x1: tuple
+    x2: tuple
+    first_weight: tuple
+    first_bias: tuple
+    eps: Fraction
+    readout_weight: tuple
+    readout_bias: tuple
+    ln_outputs1: tuple
+    ln_outputs2: tuple
+    readout1: tuple
+    readout2: tuple
+    collapsed: bool
+    lssr_before: Any
+    lssr_after_ln: Any
+    lssr_after: Any
+
+    def to_network(self):
+        """The witness as a :class:`lnnet_construct.network.Network` with a sign decision.
+
+        The readout bias is a rational threshold strictly between the two
+        class ordinates (checked exactly); ``classes = ("B", "A")`` since class
+        ``A`` has the larger ordinate.
+        """
+        from lnnet_construct.arith import Sign, get_arith
+        from lnnet_construct.network import Affine, LayerNorm, Network
+
+        A = get_arith("sympy")
+        hi, lo = self.readout1[0], self.readout2[0]
+        if A.sign(hi - lo) is not Sign.POSITIVE:
+            raise ArithmeticError("class A should have the larger ordinate")
+        lo_q, hi_q = Fraction(str(lo.evalf(30))), Fraction(str(hi.evalf(30)))
+        gap = (hi_q - lo_q) / 4
+        theta = _simplest_between(lo_q + gap, hi_q - gap)
+        th = sympy.Rational(theta.numerator, theta.denominator)
+        if A.sign(hi - th) is not Sign.POSITIVE or A.sign(th - lo) is not Sign.POSITIVE:
+            raise ArithmeticError("threshold is not strictly between the class ordinates")
+        return Network(2, [Affine(self.first_weight, self.first_bias), LayerNorm(eps=self.eps),
+                           Affine([self.readout_weight], [-theta])],
+                       classes=["B", "A"], meta={"method": "xor_witness", "proof": "proofs/lssr-ln-breaks.md"})
+
+
+def _simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in ``[lo, hi]`` (continued fractions)."""
+    fl = lo.numerator // lo.denominator
+    if fl == lo or fl + 1 <= hi:
+        return Fraction(fl if fl == lo else fl + 1)
+    return fl + 1 / _simplest_between(1 / (hi - fl), 1 / (lo - fl))
+
+
+def xor_witness(h: Any = 1, eps: Any = 0) -> XorWitness:
+    r"""Proposition 2: exact XOR data and a 1-LN-layer network with ``LSSR`` 1 -> 0.
+
+    Linear maps can never lower the LSSR (Proposition 1); this network does.
+    The LayerNorm is evaluated exactly with the package's single
+    implementation (:func:`lnnet_construct.ops.layer_norm`, sympy arithmetic),
+    and the collapse of each class to one value is decided with exact signs.
+
+    Parameters
+    ----------
+    h : positive rational number, default 1
+        The constant second coordinate (height of the fold).
+    eps : rational number, ``>= 0``, default 0
+
+    Returns
+    -------
+    XorWitness
+
+    Raises
+    ------
+    InputError
+        If ``h <= 0`` or ``eps < 0``.
+
+    Examples
+    --------
+    >>> w = xor_witness()
+    >>> w.lssr_before, w.lssr_after, w.collapsed
+    (Fraction(1, 1), Fraction(0, 1), True)
+    >>> w.readout1[0], w.readout2[0]
+    (3*sqrt(2), 3*sqrt(6)/2)
+
+    References
+    ----------
+    ``proofs/lssr-ln-breaks.md``.
+    """
+    from lnnet_construct.arith import Sign, get_arith
+    from lnnet_construct.ops import affine, layer_norm
+    from lnnet_construct.theory._common import rational
+
+    hq, epsq = rational(h, "h"), rational(eps, "eps")
+    if hq <= 0:
+        raise InputError(f"h must be > 0, got {hq}")
+    if epsq < 0:
+        raise InputError(f"eps must be >= 0, got {epsq}")
+    v1, v2 = (1, -1, 0), (1, 1, -2)
+    one = Fraction(1)
+    x1 = ((0 * one, 0 * one), (one, one))
+    x2 = ((one, 0 * one), (0 * one, one))
+    w1 = tuple((Fraction(a), Fraction(-a)) for a in v1)   # v1 (1, -1): t = x_1 - x_2
+    b1 = tuple(hq * a for a in v2)                        # h v2
+    rw, rb = tuple(Fraction(a) for a in v2), (Fraction(0),)
+    A = get_arith("sympy")
+
+    def run(points):
+        lns, outs = [], []
+        for p in points:
+            y = layer_norm(affine(p, w1, b1, A), eps=epsq, arith=A)
+            lns.append(tuple(sympy.radsimp(e) for e in y))
+            outs.append(sympy.radsimp(affine(y, [rw], rb, A)[0]))
+        return tuple(lns), tuple(outs)
+
+    ln1, r1 = run(x1)
+    ln2, r2 = run(x2)
+    same1 = all(A.sign(e - r1[0]) is Sign.ZERO for e in r1)
+    same2 = all(A.sign(e - r2[0]) is Sign.ZERO for e in r2)
+    distinct = A.sign(r1[0] - r2[0]) is not Sign.ZERO
+    return XorWitness(
+        x1=x1, x2=x2, first_weight=w1, first_bias=b1, eps=epsq, readout_weight=rw, readout_bias=rb,
+        ln_outputs1=ln1, ln_outputs2=ln2, readout1=r1, readout2=r2,
+        collapsed=same1 and same2 and distinct,
+        lssr_before=lssr(x1, x2), lssr_after_ln=lssr(ln1, ln2), lssr_after=lssr(r1, r2),
+    )
