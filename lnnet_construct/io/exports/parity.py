@@ -126,7 +126,9 @@ def float_error_bounds(network: Network, points, *, u: float = UNIT_ROUNDOFF["fl
     --------
     >>> from lnnet_construct.network import Network, Affine
     >>> net = Network(2, [Affine([[1, 1]], [0])], classes=["a", "b"])
-    >>> float(float_error_bounds(net, [[1, 1]])[0, 0]) == 2 * (4 * 2.0**-53 / (1 - 4 * 2.0**-53))
+    >>> u = 2.0**-53; gamma4 = 4 * u / (1 - 4 * u)
+    >>> E = float_error_bounds(net, [[1, 1]])   # row sum error + rounding of the two inputs
+    >>> float(E[0, 0]) == gamma4 * 2 + 2 * u
     True
     """
     u_stats = u if u_stats is None else u_stats
