@@ -346,3 +346,22 @@ def test_validation_errors():
 def test_evaluate_graph_refuses_batched_arith():
     with pytest.raises(InputError, match="scalar"):
         evaluate_graph(g_simple(), [1, 2], get_arith("float"))
+
+
+def test_evaluate_graph_hand_values():
+    g = nx.DiGraph()
+    g.add_node("x", kind="input", dim=3)
+    g.add_node("r", kind="relu")
+    g.add_node("s", kind="scale", factor=2)
+    g.add_node("y", kind="output")
+    chain(g, ["x", "r", "s", "y"])
+    assert evaluate_graph(g, [-1, "1/2", 0]) == {"y": [F(0), F(1), F(0)]}
+    # relu of an algebraic value: LN(0, 1, 5) = (-2, -1, 3)/sqrt(14/3)
+    h = nx.DiGraph()
+    h.add_node("x", kind="input", dim=3)
+    h.add_node("ln", kind="layernorm", eps=0)
+    h.add_node("r", kind="relu")
+    h.add_node("y", kind="output")
+    chain(h, ["x", "ln", "r", "y"])
+    out = evaluate_graph(h, [0, 1, 5], SYM)["y"]
+    assert out[:2] == [0, 0] and SYM.sign(out[2] - 3 / sp.sqrt(sp.Rational(14, 3))) is Sign.ZERO

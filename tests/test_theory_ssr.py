@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from lnnet_construct.errors import InputError
-from lnnet_construct.theory.ssr import lssr, lssr_direction, lssr_mp, scatter_matrices, ssr
+from lnnet_construct.theory.ssr import lssr, lssr_direction, lssr_mp, scatter_matrices, ssr, xor_witness
 
 # ----------------------------------------------------------------------------- oracle
 
@@ -286,3 +286,57 @@ def test_scatter_identity():
     for i in range(2):
         for j in range(2):
             assert s.total[i][j] == s.within[i][j] + c * s.delta[i] * s.delta[j]
+
+
+# ----------------------------------------------------------------------------- Proposition 2 witness
+
+
+def fold_ordinate(t, h, eps):
+    """v2 . LN(t v1 + h v2) from MATH.md §2.2: 6h / sqrt((2 t^2 + 6 h^2)/3 + eps)."""
+    t, h, eps = (sp.Rational(q.numerator, q.denominator) for q in (F(t), F(h), F(eps)))
+    return 6 * h / sp.sqrt((2 * t**2 + 6 * h**2) / 3 + eps)
+
+
+@pytest.mark.parametrize("h,eps", [(1, 0), (F(1, 3), F(1, 10)), (5, 2), (F(1, 10**6), 0)])
+def test_xor_witness(h, eps):
+    from lnnet_construct.arith import Sign, get_arith
+    from lnnet_construct.forward import decide, forward
+
+    w = xor_witness(h=h, eps=eps)
+    assert w.lssr_before == 1 == lssr(w.x1, w.x2)
+    assert w.collapsed
+    assert w.lssr_after == 0
+    assert w.lssr_after_ln == 0 <= w.lssr_after  # Prop 1: the readout is linear
+    A = get_arith("sympy")
+    # class A has t = 0, class B has t = +-1; values from the closed form of the fold
+    for v in w.readout1:
+        assert A.sign(v - fold_ordinate(0, h, eps)) is Sign.ZERO
+    for v in w.readout2:
+        assert A.sign(v - fold_ordinate(1, h, eps)) is Sign.ZERO
+    # the LN outputs are centred and (eps = 0) have squared norm 3
+    for y in w.ln_outputs1 + w.ln_outputs2:
+        assert A.sign(sum(y)) is Sign.ZERO
+        if eps == 0:
+            assert A.sign(sum(e**2 for e in y) - 3) is Sign.ZERO
+    # as a certified network it classifies the four XOR points
+    net = w.to_network()
+    E = get_arith("exact")
+    for p in w.x1:
+        assert decide(net, forward(net, p, E), E) == "A"
+    for p in w.x2:
+        assert decide(net, forward(net, p, E), E) == "B"
+
+
+def test_one_d_version_of_prop2_after():
+    # X1 = {-1, 1}, X2 = {0}, layer t -> v2 . LN(t v1 + v2): LSSR 1 -> 0
+    after1 = [fold_ordinate(t, 1, 0) for t in (-1, 1)]
+    after2 = [fold_ordinate(0, 1, 0)]
+    assert lssr([-1, 1], [0]) == 1
+    assert lssr(after1, after2) == 0
+
+
+def test_xor_witness_rejects_bad_parameters():
+    with pytest.raises(InputError):
+        xor_witness(h=0)
+    with pytest.raises(InputError):
+        xor_witness(eps=-1)

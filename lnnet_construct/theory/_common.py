@@ -9,7 +9,7 @@ as a sympy expression otherwise.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 import sympy
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Sequence
 
-import sympy
 from sympy.polys.constructor import construct_domain
 
 from lnnet_construct.errors import InputError
@@ -41,11 +40,6 @@ class ExactField:
 
     def __init__(self, domain=None):
         self.domain = domain
-
-    @property
-    def is_rational(self) -> bool:
-        """True when every element is a rational number."""
-        return self.domain is None or self.domain.is_QQ or self.domain.is_ZZ
 
     def is_zero(self, x) -> bool:
         """Exact zero test."""

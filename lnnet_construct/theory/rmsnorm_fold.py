@@ -45,7 +45,7 @@ Proof: ``proofs/ln-rmsnorm-fold.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
