@@ -77,7 +77,9 @@ def fold_network(direction, folds, readout, *, classes, eps=0, meta=None) -> Net
     readout : tuple
         ``("sign", theta, orientation)`` with orientation ±1: output
         ``orientation * (τ - θ)``; or ``("centres", a_1, ..., a_K)``: nearest
-        centre on ``τ`` (``argmax_k 2 a_k τ - a_k^2``); or ``("constant", k)``
+        centre on ``τ`` (``argmax_k 2 a_k τ - a_k^2``); or ``("envelope", b_1, ..., b_{K-1})``
+        with increasing boundaries: output ``k`` wins for ``b_k < τ < b_{k+1}`` (lines of slope
+        ``k``, always feasible); or ``("constant", k)``
         for a single class among ``classes`` (argmax of zero rows and a
         bias preferring class ``k``).
     classes : sequence of str or int
@@ -107,6 +109,16 @@ def fold_network(direction, folds, readout, *, classes, eps=0, meta=None) -> Net
     elif kind == "centres":
         centres = [to_exact(a) for a in readout[1:]]
         layers.append(Affine([[2 * a * r for r in read] for a in centres], [-a * a for a in centres]))
+        decision = "argmax"
+    elif kind == "envelope":
+        # argmax_k (k τ + β_k) with β_{k+1} = β_k - b_k: the upper envelope of lines of
+        # increasing slope, so output k wins exactly for b_{k-1} < τ < b_k (always feasible,
+        # unlike nearest-centre read-outs; proofs/thm-multiclass.md).
+        bounds = [to_exact(b) for b in readout[1:]]
+        betas = [Fraction(0)]
+        for b in bounds:
+            betas.append(betas[-1] - b)
+        layers.append(Affine([[k * r for r in read] for k in range(len(betas))], betas))
         decision = "argmax"
     elif kind == "constant":
         k, n = int(readout[1]), len(classes)
