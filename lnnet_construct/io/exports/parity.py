@@ -73,7 +73,7 @@ import numpy as np
 from ...arith import get_arith
 from ...errors import ArithmeticUndecided, ZeroVarianceError
 from ...forward import batch_input, decide_batch, decide_index, forward, forward_layers
-from ...network import Affine, Network
+from ...network import Network
 from ...predict import DEFAULT_MAX_BITS
 from .arrays import exported_decisions, float_layers
 
@@ -212,13 +212,17 @@ def _round_down(q: Fraction) -> float:
     return f
 
 
-def certified_margins(network: Network, points, *, max_bits: int = DEFAULT_MAX_BITS):
+def certified_margins(network: Network, points, *, max_bits: int = DEFAULT_MAX_BITS, progress=None):
     """Certified class index (or None) and a rigorous lower bound on the margin, per point.
 
     The margin is ``|o|`` (sign) or ``min_k o_win - o_k`` (argmax), bounded
     below by outward-rounded float64 intervals, then by arb balls at 64, 128,
     ... bits up to ``max_bits`` for the points the intervals cannot decide.
-    Undecided or undeciding points get ``(None, 0.0)``.
+    Undecided or undeciding points get ``(None, 0.0)``.  ``progress`` (a
+    :class:`lnnet_construct.cli.common.Progress`) is advanced once per point.
+
+    This is the margin of the *predicted* class (no labels needed), unlike
+    the label-relative margin of :mod:`lnnet_construct.verify`.
 
     Returns
     -------
@@ -242,9 +246,13 @@ def certified_margins(network: Network, points, *, max_bits: int = DEFAULT_MAX_B
                 margins[i] = outs[0].lo[i] if c == 1 else -outs[0].hi[i]
             else:
                 margins[i] = min((outs[c][i] - outs[k][i]).lo.item() for k in range(len(outs)) if k != c)
+    if progress:
+        progress.update(int(np.count_nonzero(codes != -1)))
     for i, c in enumerate(codes):
         if c == -1:  # unknown at float64 intervals: escalate
             idx[i], margins[i] = _escalate(network, points[i], max_bits)
+            if progress:
+                progress.update()
     return idx, np.maximum(margins, 0.0)
 
 
@@ -324,7 +332,7 @@ class ParityReport:
 
 def parity_report(network: Network, points, exported_outputs, *, fmt: str, path: str = "",
                   u: float = UNIT_ROUNDOFF["float64"], u_stats: float | None = None,
-                  max_bits: int = DEFAULT_MAX_BITS) -> ParityReport:
+                  max_bits: int = DEFAULT_MAX_BITS, progress=None) -> ParityReport:
     """Compare exported float outputs (n_points × n_outputs) with the certified decisions.
 
     Examples
@@ -337,7 +345,7 @@ def parity_report(network: Network, points, exported_outputs, *, fmt: str, path:
     """
     points = [tuple(p) for p in points]
     u_stats = u if u_stats is None else u_stats
-    idx, margins = certified_margins(network, points, max_bits=max_bits)
+    idx, margins = certified_margins(network, points, max_bits=max_bits, progress=progress)
     E = float_error_bounds(network, points, u=u, u_stats=u_stats)
     err = decision_error_bounds(network, E, idx)
     got = exported_decisions(network, exported_outputs)

@@ -1,0 +1,218 @@
+"""Certified verification time against a plain float64 forward pass, bits used against bits needed.
+
+For each size m (default 256, 1024, 2000, 4096): m random points in d = 2
+with random binary labels, the ``default`` network built by
+``lnnet_construct.construct.build(points, labels)`` (when that is not
+available or fails, a stand-in of the same shape: the paper's merge plan
+with ``h = (t_j - t_1)/16`` on the projection ``t = x_1 + x_2 / 10007``,
+built by ``lnnet_construct.verify.testnets``; the output says which one was
+used, ``--network standin`` forces it).
+
+Measured in the same run, on the same network and points:
+
+* ``float``: a plain float64 numpy forward pass written as matrix operations
+  (``x @ W.T + b`` and LayerNorm with numpy, points already converted to a
+  float array) — the fair baseline, best of ``--repeats`` runs;
+* ``certified``: :func:`lnnet_construct.verify.verify` from exact points to
+  the report (chain detection, tier 1, escalation, exact bookkeeping), best
+  of ``--repeats`` runs;
+* bits used (largest working precision of any point) against bits needed
+  (``-log2`` of the smallest certified relative margin), and the number of
+  points escalated beyond float64.
+
+Usage::
+
+    python benchmarks/verification.py [--sizes 256,1024,2000,4096] [--repeats 3] [--seed 0]
+
+Writes ``benchmarks/results/verification.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lnnet_construct.network import Affine  # noqa: E402
+from lnnet_construct.verify import verify  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def make_data(m: int, seed: int):
+    """m distinct random points in [0, 1)^2 (exact decimals with 4 digits) and random binary labels."""
+    rng = random.Random(seed * 100003 + m)
+    seen, pts = set(), []
+    while len(pts) < m:
+        p = (rng.randrange(10**4), rng.randrange(10**4))
+        if p not in seen:
+            seen.add(p)
+            pts.append([Fraction(p[0], 10**4), Fraction(p[1], 10**4)])
+    labels = [rng.randint(0, 1) for _ in range(m)]
+    if len(set(labels)) == 1:
+        labels[0] = 1 - labels[0]
+    return pts, labels
+
+
+def build_network(points, labels, which="default"):
+    """``construct.build`` (``which="default"``) when it is available and succeeds, else the stand-in."""
+    note = ""
+    if which == "default":
+        try:
+            from lnnet_construct.construct import build
+        except ImportError:
+            note = " (construct.build not available)"
+        else:
+            try:
+                return build(points, labels), "construct.build (default)"
+            except Exception as e:  # noqa: BLE001 - report and fall back, the benchmark is about verify
+                note = f" (construct.build failed: {type(e).__name__}: {str(e)[:120]})"
+    from lnnet_construct.verify.testnets import paper_fold_network
+
+    w = [Fraction(1), Fraction(1, 10007)]  # x1 + x2/10007 is injective on the 4-digit grid
+    ts = [w[0] * p[0] + w[1] * p[1] for p in points]
+    assert len(set(ts)) == len(ts)
+    net = paper_fold_network(ts, labels, h_ratio=Fraction(1, 16), plan_bits=256, direction=w)
+    return net, "stand-in: paper fold plan, h = gap/16" + note
+
+
+def float_layers(net):
+    out = []
+    for layer in net.layers:
+        if isinstance(layer, Affine):
+            out.append(("affine", np.array([[float(v) for v in r] for r in layer.weight]),
+                        np.array([float(v) for v in layer.bias])))
+        else:
+            out.append(("ln", float(layer.eps), layer.groups,
+                        None if layer.weight is None else np.array([float(v) for v in layer.weight]),
+                        None if layer.bias is None else np.array([float(v) for v in layer.bias])))
+    return out
+
+
+def float_forward(layers, X):
+    """Plain float64 forward pass (NOT rigorous): x @ W.T + b and LayerNorm."""
+    x = X
+    for L in layers:
+        if L[0] == "affine":
+            x = x @ L[1].T + L[2]
+        else:
+            _, eps, groups, gamma, beta = L
+            m, n = x.shape
+            g = x.reshape(m, groups, n // groups)
+            mu = g.mean(axis=2, keepdims=True)
+            c = g - mu
+            var = (c * c).mean(axis=2, keepdims=True)
+            x = (c / np.sqrt(var + eps)).reshape(m, n)
+            if gamma is not None:
+                x = x * gamma
+            if beta is not None:
+                x = x + beta
+    return x
+
+
+def best_of(fn, repeats):
+    best, value = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, value
+
+
+def run(sizes, repeats, seed, which="default"):
+    rows = []
+    for m in sizes:
+        points, labels = make_data(m, seed)
+        t = time.perf_counter()
+        net, source = build_network(points, labels, which)
+        t_build = time.perf_counter() - t
+        layers = float_layers(net)
+        X = np.array([[float(v) for v in p] for p in points])
+        with np.errstate(all="ignore"):
+            t_float, out = best_of(lambda: float_forward(layers, X), max(repeats, 3))
+        if net.decision == "sign":
+            pred = np.where(out[:, 0] > 0, 1, np.where(out[:, 0] < 0, 0, -1))
+            float_errors = int(sum(net.class_texts[p] != str(lab) if p >= 0 else True for p, lab in zip(pred, labels)))
+        else:
+            float_errors = None
+        t_cert, rep = best_of(lambda: verify(net, points, labels), repeats)
+        bn = rep.bits_needed
+        row = {
+            "m": m,
+            "network": source,
+            "depth": net.depth,
+            "build_seconds": round(t_build, 3),
+            "float_seconds": t_float,
+            "certified_seconds": t_cert,
+            "ratio": t_cert / t_float,
+            "verified": rep.verified,
+            "refuted": rep.refuted,
+            "inconclusive": rep.inconclusive,
+            "structure": rep.structure,
+            "bits_needed": bn,
+            "bits_used": rep.max_bits_used,
+            "bits_ratio": None if bn is None or not rep.max_bits_used else rep.max_bits_used / bn,
+            "escalated": rep.escalated,
+            "tier_seconds": {k: round(v, 4) for k, v in rep.timings.items()},
+            "float64_misclassified": float_errors,
+        }
+        rows.append(row)
+        print_row(row)
+    return rows
+
+
+HEADER = (f"{'m':>5} {'depth':>5} {'float s':>9} {'certified s':>11} {'ratio':>6} {'verified':>8} "
+          f"{'bits need':>9} {'bits used':>9} {'used/need':>9} {'escalated':>9} {'f64 wrong':>9}")
+
+
+def print_row(r):
+    bn = "-" if r["bits_needed"] is None else f"{r['bits_needed']:.1f}"
+    br = "-" if r["bits_ratio"] is None else f"{r['bits_ratio']:.2f}"
+    fw = "-" if r["float64_misclassified"] is None else str(r["float64_misclassified"])
+    print(f"{r['m']:>5} {r['depth']:>5} {r['float_seconds']:>9.4f} {r['certified_seconds']:>11.4f} "
+          f"{r['ratio']:>6.2f} {r['verified']:>8} {bn:>9} {str(r['bits_used']):>9} {br:>9} "
+          f"{r['escalated']:>9} {fw:>9}", flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="256,1024,2000,4096", help="comma-separated m values")
+    ap.add_argument("--repeats", type=int, default=2, help="best of this many certified runs (float: >= 3)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--network", choices=("default", "standin"), default="default",
+                    help="default: construct.build (falls back to the stand-in if unavailable); standin: the stand-in")
+    ap.add_argument("--out", default=str(RESULTS / "verification.json"))
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    print(HEADER)
+    rows = run(sizes, args.repeats, args.seed, args.network)
+    for r in rows:
+        print(f"m={r['m']}: {r['network']}")
+    doc = {
+        "benchmark": "verification",
+        "note": "certified = lnnet_construct.verify.verify (rigorous); float = plain float64 numpy forward "
+                "pass (NOT rigorous), same network and points, same run",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "seed": args.seed,
+        "rows": rows,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

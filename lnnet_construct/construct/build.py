@@ -1,0 +1,385 @@
+r"""Theorem 1 constructions: width-3 LN-Nets that classify given labelled points.
+
+:func:`build` returns the network; :func:`build_with_history` also returns the
+plan and the merge history.  Both guarantee, when they return: every hidden
+layer has width 3; the network has at most ``m - 2`` LayerNorm layers for
+binary labels and ``m - K`` for ``K`` classes (``m`` distinct points); and
+**every input row is classified correctly, as certified** by the rigorous
+verifier :func:`lnnet_construct.verify.verify` (interval/ball arithmetic,
+independent of the planner).  Otherwise they raise.
+
+Methods (MATH.md §3):
+
+* ``"paper"`` — the faithful projection–merge algorithm (:mod:`.paper`):
+  the paper's deterministic projection ``(1, s, s^2, ...)``, one merge per
+  layer with the 45° height.  Exact algebraic weights (``exact=True``, the
+  default for ``m <= 12``), otherwise rational weights within ``1e-9`` of the
+  gaps of the exact choice.
+* ``"default"`` — ours (:mod:`.greedy`): the projection with fewest label runs,
+  then folds that each remove as many runs as possible while keeping the gaps
+  between neighbours of different labels wide; short rational weights.  It is
+  never deeper than ``"paper"``: for binary labels the paper needs at least
+  ``R - 2`` layers (``R`` the runs along its projection; each of its merges
+  removes at most one run), and if ours would need more, the paper's plan is
+  used instead (recorded in ``meta["fallback"]``).  For ``K >= 3`` classes the
+  same switch happens at the theorem's bound ``m - K``.
+
+Classes are the sorted label texts (``str(label)``); binary networks use the
+``"sign"`` decision (``> 0`` means ``classes[1]``), multi-class networks
+``"argmax"`` with a nearest-centre (or, when no centres fit, an envelope)
+read-out, and a single class gives a 0-layer network with one constant
+output and decision ``"argmax"`` (FORMATS.md: ``"sign"`` needs two classes).
+
+Examples
+--------
+>>> net = build([[0], [1], [2], [3]], ["a", "b", "a", "b"])
+>>> net.depth <= 2, net.width, net.classes
+(True, 3, ('a', 'b'))
+>>> from lnnet_construct.forward import forward, decide
+>>> from lnnet_construct.arith import get_arith
+>>> [decide(net, forward(net, [x], get_arith("exact")), get_arith("exact")) for x in range(4)]
+['a', 'b', 'a', 'b']
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import __version__
+from ..errors import ConstructionError, InputError, NumberFormatError
+from ..numbers import format_number, to_exact
+from ..numbers import Expr
+from .data import Dataset, prepare
+from .greedy import choose_fold
+from .history import merge_history
+from .numeric import FloatBackend, MpBackend
+from .paper import is_done, plan_paper, plan_paper_exact
+from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
+from .realise import Readout, binary_readout, multiclass_readout, realise
+from .tracker import Fold, Tracker
+
+__all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS"]
+
+METHODS = ("default", "paper")
+#: ``exact=None`` uses exact algebraic arithmetic for the paper method up to this many distinct points.
+EXACT_MAX_POINTS = 6
+TOOL = f"lnnet_construct {__version__}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the planner decided.
+
+    Attributes
+    ----------
+    direction : tuple of Fraction
+        The projection ``w`` (first affine layer reads ``w·x``).
+    folds : tuple of Fold
+        ``(c, h, lam)`` per LayerNorm layer, exact.
+    readout : Readout
+    runs_per_layer : tuple of int
+        Certified number of label runs after the projection and after each fold.
+    method : str
+    exact : bool
+        Whether the values were followed in exact algebraic arithmetic.
+    """
+
+    direction: tuple
+    folds: tuple
+    readout: Readout
+    runs_per_layer: tuple
+    method: str
+    exact: bool
+
+
+@dataclass
+class BuildResult:
+    """A built network with its plan, merge history and certificate.
+
+    ``history`` is a networkx ``DiGraph`` built on first access
+    (:mod:`.history`); ``report`` is the :class:`lnnet_construct.verify.Report`
+    of the final check.
+    """
+
+    network: object
+    plan: Plan
+    report: object
+    seconds: float
+    _layers: list = field(repr=False, default_factory=list)
+    _groups: list | None = field(repr=False, default=None)
+    _dataset: Dataset | None = field(repr=False, default=None)
+    _history: object = field(repr=False, default=None)
+
+    @property
+    def history(self):
+        """The merge history (networkx DiGraph); see :mod:`lnnet_construct.construct.history`."""
+        if self._history is None:
+            ds = self._dataset
+            self._history = merge_history(self._layers, ds.labels, ds.classes, ds.members, self._groups)
+        return self._history
+
+
+def _parse_eps(eps) -> Fraction:
+    try:
+        e = to_exact(eps)
+    except NumberFormatError as err:
+        raise InputError(f"eps: {err}") from None
+    if isinstance(e, Expr) or e < 0:
+        raise InputError(f"eps must be a rational number >= 0, got {eps!r}")
+    return e
+
+
+def _binary_paper_bound(ds: Dataset) -> int:
+    """``R - 2`` for the runs ``R`` along the paper's projection: a lower bound of the paper's depth (binary)."""
+    t = project(ds.points, paper_direction(ds.points))
+    order = sorted(range(ds.m), key=lambda i: t[i])
+    return max(0, count_runs(ds.labels[order]) - 2)
+
+
+def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None, exact=None,
+          progress: Callable | None = None):
+    """Construct a width-3 LN-Net that classifies every labelled point (certified).
+
+    Parameters
+    ----------
+    points : sequence of sequences of exact numbers
+        ints, Fractions, exact-number strings (FORMATS.md), numpy scalars;
+        floats are taken as their exact binary value.
+    labels : sequence
+        One per point; classes are the sorted texts ``str(label)``.
+    method : {"default", "paper"}
+    eps : exact number >= 0
+        LayerNorm epsilon of every layer (``1e-5`` matches torch's default).
+    seed : int or None
+        Seed of the randomised choices of ``"default"`` (None: a fixed seed;
+        the result is deterministic either way).
+    exact : bool or None
+        Follow the values in exact algebraic arithmetic (paper: algebraic
+        weights, exact merges).  None: for ``"paper"`` when there are at most
+        :data:`EXACT_MAX_POINTS` distinct points.
+    progress : callable(done, total) or None
+        Called after each layer with the label runs removed so far and the
+        runs to remove.
+
+    Returns
+    -------
+    Network
+        ``meta`` records method, tool, ln_layers, runs_after_projection,
+        min_relative_margin (certified), eps, seed and more.
+
+    Raises
+    ------
+    InputError
+        Malformed points or labels (no points, ragged rows, non-finite or
+        non-numeric coordinates, bad eps or method).
+    ConflictingLabelsError
+        Identical points with different labels.
+    ConstructionError
+        The certified check failed (a bug: please report it).
+    """
+    return build_with_history(points, labels, method=method, eps=eps, seed=seed, exact=exact,
+                              progress=progress).network
+
+
+def build_with_history(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None,
+                       exact=None, progress: Callable | None = None, certify: bool = True) -> BuildResult:
+    """Like :func:`build`, returning a :class:`BuildResult` (network, plan, history, report).
+
+    ``certify=False`` skips the final rigorous verification (meta then says
+    ``"certified": false``); only for experiments.
+    """
+    t0 = time.perf_counter()
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    eps = _parse_eps(eps)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise InputError(f"seed must be an integer, got {seed!r}")
+    ds = prepare(points, labels)
+    k = ds.k
+    if exact is None:
+        exact = method == "paper" and ds.m <= EXACT_MAX_POINTS
+    if k == 1:
+        w = tuple(Fraction(0) for _ in range(ds.dim))
+        plan = Plan(w, (), Readout("constant", (), (0,)), (1,), method, bool(exact))
+        layers, groups = [np.zeros(ds.m)], [np.zeros(ds.m, dtype=np.int64)]
+        extra = {}
+    elif method == "paper":
+        plan, layers, groups, extra = _plan_paper(ds, eps, exact, progress)
+    else:
+        plan, layers, groups, extra = _plan_default(ds, eps, seed, exact, progress)
+    meta = {
+        "method": method,
+        "tool": TOOL,
+        "ln_layers": len(plan.folds),
+        "runs_after_projection": plan.runs_per_layer[0],
+        "points": ds.n_rows,
+        "distinct_points": ds.m,
+        "classes": k,
+        "eps": format_number(eps),
+        "seed": seed,
+        "exact": bool(plan.exact),
+        "readout": plan.readout.kind,
+        "weights": "rational" if not any(isinstance(f.c, Expr) or isinstance(f.h, Expr) for f in plan.folds)
+        else "algebraic",
+    }
+    meta.update(extra)
+    net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps, meta=meta)
+    report = None
+    if certify:
+        report = _certify(net, ds)
+        m = report.min_relative_margin
+        meta["min_relative_margin"] = format_number(m) if m is not None else None
+        meta["min_relative_margin_float"] = float(m) if m is not None else None
+        meta["certified"] = True
+    else:
+        meta["certified"] = False
+    seconds = time.perf_counter() - t0
+    meta["build_seconds"] = round(seconds, 3)
+    net = net.with_meta(**meta)
+    return BuildResult(net, plan, report, seconds, layers, groups, ds)
+
+
+def _certify(net, ds: Dataset):
+    from ..verify import verify
+
+    texts = [ds.classes[c] for c in ds.labels]
+    report = verify(net, ds.points, texts)
+    if report.exit_code != 0:
+        bad = [r for r in report.points if str(r.verdict) != "VERIFIED"][:3]
+        raise ConstructionError(
+            f"the built network failed its certified check on {report.refuted} refuted and "
+            f"{report.inconclusive} inconclusive points (first: {bad}); please report this"
+        )
+    return report
+
+
+# --------------------------------------------------------------------------
+# default method
+
+def _readout_from(st, k) -> Readout:
+    if k == 2:
+        return binary_readout(st.lows, st.highs, st.run_labels)
+    return multiclass_readout(st.lows, st.highs, st.run_labels)
+
+
+def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
+    w = choose_direction(ds.points, ds.labels, seed=seed)
+    t = project(ds.points, w)
+    w, t = normalise_scale(w, t)
+    tracker = Tracker(t, ds.labels, eps, FloatBackend(), keep_history=True)
+    if _needs_high_precision(t):
+        tracker.use_backend(MpBackend(_bits_for(t)))
+        tracker.history = [tracker.backend.to_float(tracker.values)]
+    st = tracker.certify()
+    runs = [st.runs]
+    k = ds.k
+    cap = _binary_paper_bound(ds) if k == 2 else ds.m - k
+    rng = np.random.default_rng(0 if seed is None else seed)
+    total = max(st.runs - max(k, 2), 1)
+    extra: dict = {}
+    n = ds.m
+    opts = dict(n_random=int(min(2000, max(300, 3_000_000 // max(n, 1)))),
+                uniform=int(min(1000, max(150, 1_500_000 // max(n, 1)))))
+    while not is_done(st.run_labels, k):
+        if tracker.depth >= cap:
+            extra["fallback"] = f"the default plan reached the paper's bound ({cap} layers); used the paper's plan"
+            plan, layers, groups, ex = _plan_paper(ds, eps, None, progress)
+            extra.update(ex)
+            return plan, layers, groups, extra
+        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **opts)
+        tracker.apply(choice.c_rel, choice.h, choice.lam)
+        st = tracker.certify()
+        runs.append(st.runs)
+        if progress is not None:
+            progress(min(total, runs[0] - st.runs), total)
+    readout = _readout_from(st, k)
+    plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "default", False)
+    return plan, tracker.history, None, extra
+
+
+def _needs_high_precision(t) -> bool:
+    ts = sorted(t)
+    spread = ts[-1] - ts[0]
+    if spread == 0:
+        return False
+    gap = min(b - a for a, b in zip(ts, ts[1:]))
+    return gap < spread * Fraction(1, 2**40)
+
+
+def _bits_for(t) -> int:
+    ts = sorted(t)
+    spread = ts[-1] - ts[0]
+    gap = min(b - a for a, b in zip(ts, ts[1:]))
+    ratio = spread / gap
+    return 64 + 2 * (ratio.numerator.bit_length() - ratio.denominator.bit_length() + 1)
+
+
+# --------------------------------------------------------------------------
+# paper method
+
+def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
+    w = paper_direction(ds.points)
+    t = project(ds.points, w)
+    w, t = normalise_scale(w, t)
+    k = ds.k
+    if exact is None:
+        exact = ds.m <= EXACT_MAX_POINTS
+    if exact:
+        folds, layers = plan_paper_exact(t, ds.labels, k, eps)
+        final = layers[-1]
+        # certified bounds of the final clusters (exact values, enclosed)
+        from ..arith.arb import ArbArith
+
+        A = ArbArith(256)
+        lows, highs, run_labels = [], [], []
+        for v, lab, _ in final:
+            with A.active():
+                ball = A.const(v)
+            lo, hi = A.lower(ball), A.upper(ball)
+            if run_labels and run_labels[-1] == lab:
+                highs[-1] = hi
+            else:
+                lows.append(lo)
+                highs.append(hi)
+                run_labels.append(lab)
+        readout = _readout_from(_Bounds(lows, highs, run_labels), k)
+        runs = tuple(count_runs([c[1] for c in layer]) for layer in layers)
+        plan = Plan(tuple(w), tuple(folds), readout, runs, "paper", True)
+        m = ds.m
+        fl_layers, groups = [], []
+        for layer in layers:
+            vals = np.zeros(m)
+            gid = np.zeros(m, dtype=np.int64)
+            for j, (v, _, mem) in enumerate(layer):
+                for i in mem:
+                    vals[i] = float(v)
+                    gid[i] = j
+            fl_layers.append(vals)
+            groups.append(gid)
+        return plan, fl_layers, groups, {}
+    tracker = Tracker(t, ds.labels, eps, MpBackend(128), keep_history=True)
+    st0 = tracker.certify()
+    total = max(st0.runs - max(k, 2), 1)
+
+    def _progress(runs_now):
+        if progress is not None:
+            progress(min(total, st0.runs - runs_now), total)
+
+    groups = plan_paper(tracker, ds.labels, k, progress=_progress)
+    st = tracker.certify()
+    readout = _readout_from(st, k)
+    runs = [st0.runs]
+    plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple([st0.runs] + [0] * 0), "paper", False)
+    return plan, tracker.history, groups, {}
+
+
+@dataclass
+class _Bounds:
+    lows: list
+    highs: list
+    run_labels: list

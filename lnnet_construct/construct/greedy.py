@@ -1,0 +1,279 @@
+r"""The ``default`` planner: greedy folds that minimise label runs, tuned for conditioning.
+
+After a fold at ``c`` the points are ordered by ``|t - c|`` (the fold is even
+and decreasing, MATH.md §2.2): the part left of ``c`` is reversed and merged
+into the part right of it.  The label sequence after the fold only changes
+when ``c`` crosses the midpoint of two points with different labels, so the
+line of possible centres falls into *label cells* (open intervals between
+consecutive such midpoints) on which the result is constant.  Each layer:
+
+1. **Candidates.** Midpoints of random pairs of same-label points (they lie
+   inside label cells and cover central folds, which remove many runs at
+   once), all same-label midpoints among the points near either end (folds
+   that tuck an end run into the next run of its label), and two monotone
+   folds (``c`` outside the points).
+2. **Runs.** For every candidate the label sequence after the fold is
+   computed (vectorised: sort by ``|t - c|``) and its runs counted.
+3. **Cell and conditioning.** For the best candidates the exact label cell
+   ``(c - δ_L, c + δ_R)`` is found (nearest midpoints of opposite-label pairs
+   on either side).  Several positions inside the cell and a grid of
+   heights ``h`` are scored by the smallest gap, after the fold, between
+   neighbours with different labels (``h`` never changes the order, only the
+   values — MATH.md §6).
+4. **Choice.** Fewest runs; among those the widest gap; a candidate with one
+   more run is preferred only if the best gap is below ``gap_floor`` and its
+   own gap is not.  ``c`` is then the simplest rational in a window of 20% of
+   the cell around the chosen position, ``h`` the simplest within ±5%.
+
+The planner only proposes; :class:`~.tracker.Tracker` certifies the run
+structure after each fold, and the builder verifies the finished network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .numeric import PEAK
+from .rational import simplest_between, to_fraction_exact
+
+__all__ = ["FoldChoice", "choose_fold", "count_runs_sorted", "label_cell", "lam_for_spread"]
+
+#: Positions tried inside a label cell (fractions of its width).
+POSITIONS = (0.15, 0.3, 0.5, 0.7, 0.85)
+#: Heights tried, as multiples of the current spread of the values.
+H_GRID = 2.0 ** (np.arange(-24, 9) / 2.0)
+
+
+@dataclass(frozen=True)
+class FoldChoice:
+    """A planned fold relative to the current view: exact ``c_rel``, ``h``, ``lam``, and its forecast."""
+
+    c_rel: Fraction
+    h: Fraction
+    lam: Fraction
+    runs: int
+    gap: float
+
+
+def count_runs_sorted(ls: np.ndarray) -> int:
+    """Runs of a label sequence (already in value order)."""
+    return 1 + int(np.count_nonzero(ls[1:] != ls[:-1])) if len(ls) else 0
+
+
+def lam_for_spread(spread, eps: Fraction) -> Fraction:
+    """Affine scale ``lam`` (a power of 10) making the scaled spread at least 1 when ``eps > 0``.
+
+    With ``eps = 0`` LayerNorm is scale invariant and ``lam = 1``.
+
+    >>> lam_for_spread(0.002, Fraction(1, 10**5))
+    Fraction(1000, 1)
+    >>> lam_for_spread(0.002, Fraction(0))
+    Fraction(1, 1)
+    """
+    if eps == 0 or not spread > 0:
+        return Fraction(1)
+    e = 0
+    s = float(spread)
+    while s * 10.0**e < 1.0:
+        e += 1
+    return Fraction(10) ** e
+
+
+def _runs_after(ts, ls, cands, chunk_elems: int = 4_000_000) -> np.ndarray:
+    n = len(ts)
+    out = np.empty(len(cands), dtype=np.int64)
+    step = max(1, chunk_elems // max(n, 1))
+    for s in range(0, len(cands), step):
+        c = cands[s:s + step]
+        d = np.abs(ts[None, :] - c[:, None])
+        o = np.argsort(d, axis=1, kind="stable")
+        lab = ls[o]
+        out[s:s + step] = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
+    return out
+
+
+def label_cell(ts, ls, c, run_start, run_end):
+    """Distances ``(δ_L, δ_R)`` from ``c`` to the nearest opposite-label pair midpoints below and above.
+
+    ``ts`` sorted, ``ls`` their labels; ``run_start[i]``/``run_end[i]`` are the
+    first/last index of the run containing ``i``.  A pair midpoint exactly at
+    ``c`` gives 0 (``c`` is on a cell boundary).
+    """
+    n = len(ts)
+    target = 2 * c - ts
+    # largest b with t_b <= target and a different label
+    lo_idx = np.searchsorted(ts, target, side="right") - 1
+    ok = lo_idx >= 0
+    li = np.where(ok, lo_idx, 0)
+    same = ok & (ls[li] == ls)
+    li2 = np.where(same, run_start[li] - 1, li)
+    ok &= li2 >= 0
+    li2 = np.where(ok, li2, 0)
+    dl = (target - ts[li2]) / 2
+    dl = dl[ok]
+    # smallest b with t_b >= target and a different label
+    hi_idx = np.searchsorted(ts, target, side="left")
+    ok = hi_idx < n
+    hi_ = np.where(ok, hi_idx, n - 1)
+    same = ok & (ls[hi_] == ls)
+    hi2 = np.where(same, run_end[hi_] + 1, hi_)
+    ok &= hi2 < n
+    hi2 = np.where(ok, hi2, n - 1)
+    dr = (ts[hi2] - target) / 2
+    dr = dr[ok]
+    big = (ts[-1] - ts[0]) + abs(c - ts[0]) + abs(ts[-1] - c) + 1
+    return (dl.min() if len(dl) else big), (dr.min() if len(dr) else big)
+
+
+def _gaps(ts, ls, c, hs, eps_eff, backend):
+    """Smallest post-fold gap between opposite-label neighbours, for each height in ``hs``."""
+    r = np.abs(ts - c)
+    o = np.argsort(r, kind="stable")
+    rs, l2 = r[o], ls[o]
+    mask = l2[1:] != l2[:-1]
+    ra, rb = rs[:-1][mask], rs[1:][mask]
+    if len(ra) == 0:
+        return np.full(len(hs), np.inf)
+    if backend.name == "float64":
+        with np.errstate(under="ignore", over="ignore"):
+            H = hs[:, None]
+            fa = 6 * H / np.sqrt((2 * ra[None, :] ** 2 + 6 * H**2) / 3 + eps_eff)
+            fb = 6 * H / np.sqrt((2 * rb[None, :] ** 2 + 6 * H**2) / 3 + eps_eff)
+            return (fa - fb).min(axis=1)
+    out = []
+    for h in hs:
+        fa = backend.fold(ra, 0, h, eps_eff)
+        fb = backend.fold(rb, 0, h, eps_eff)
+        out.append(float(min(fa - fb)))
+    return np.array(out)
+
+
+def _run_bounds(ls):
+    n = len(ls)
+    change = np.nonzero(ls[1:] != ls[:-1])[0]
+    starts = np.concatenate([[0], change + 1])
+    ends = np.concatenate([change, [n - 1]])
+    run_idx = np.cumsum(np.concatenate([[0], (ls[1:] != ls[:-1]).astype(np.int64)]))
+    return starts[run_idx], ends[run_idx]
+
+
+def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
+                n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-6,
+                hard_floor: float = 1e-12, beta: float = 1.0, uniform: int = 0,
+                recondition: bool = False) -> FoldChoice:
+    """Plan one fold for the current values (see module docstring).
+
+    Parameters
+    ----------
+    values : array (backend numbers)
+        Current scalar of every point (relative to the tracker's offset).
+    labels : numpy.ndarray of int
+    backend : FloatBackend or MpBackend
+    eps : Fraction
+        The network's LayerNorm epsilon.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    FoldChoice
+    """
+    order = np.argsort(values, kind="stable")
+    ts = values[order]
+    ls = labels[order]
+    n = len(ts)
+    spread = ts[-1] - ts[0]
+    fspread = float(spread)
+    lam = lam_for_spread(fspread, eps)
+    eps_eff = eps / lam**2
+    eps_f = float(eps_eff)
+
+    # 1. candidates
+    cands = []
+    by_label = {}
+    for lab in np.unique(ls):
+        by_label[int(lab)] = np.nonzero(ls == lab)[0]
+    if n_random > 0:
+        i = rng.integers(0, n, size=n_random)
+        j = np.empty_like(i)
+        for k, a in enumerate(i):
+            pool = by_label[int(ls[a])]
+            j[k] = pool[rng.integers(0, len(pool))]
+        keep = i != j
+        i, j = i[keep], j[keep]
+        cands.append((ts[i] + ts[j]) / 2)
+    for idx in (np.arange(min(edge, n)), np.arange(max(0, n - edge), n)):
+        a, b = np.meshgrid(idx, idx, indexing="ij")
+        sel = (a < b) & (ls[a] == ls[b])
+        cands.append((ts[a[sel]] + ts[b[sel]]) / 2)
+    cands.append(np.array([ts[0] - spread, ts[-1] + spread], dtype=ts.dtype))
+    if uniform > 0:
+        u = rng.random(uniform)
+        cands.append(np.array([ts[0] + spread * float(x) for x in u], dtype=ts.dtype))
+    cand = np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands])
+    cand = np.unique(cand)
+
+    # 2. runs after the fold
+    runs = _runs_after(ts, ls, cand)
+
+    # 3. cells and conditioning for the best candidates
+    run_start, run_end = _run_bounds(ls)
+    best_runs = int(runs.min())
+    picked = []
+    for slack in (0, 1):
+        pool = np.nonzero(runs == best_runs + slack)[0]
+        if len(pool) > top:
+            pool = rng.choice(pool, size=top, replace=False)
+        picked.extend(int(k) for k in pool)
+    hs = H_GRID * (fspread if fspread > 0 else 1.0)
+    hs_b = hs if backend.name == "float64" else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
+    results = []
+    for k in picked:
+        c0 = cand[k]
+        dl, dr = label_cell(ts, ls, c0, run_start, run_end)
+        width = dl + dr
+        if not (float(dl) > 0 and float(dr) > 0):
+            continue
+        # stay inside the cell, and within one spread of c0 (monotone folds have unbounded cells)
+        lo = c0 - dl if float(dl) <= fspread else c0 - spread
+        hi = c0 + dr if float(dr) <= fspread else c0 + spread
+        width = hi - lo
+        best = None
+        for p in POSITIONS:
+            c = lo + width * p
+            g = _gaps(ts, ls, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
+            kk = int(np.argmax(g))
+            if best is None or g[kk] > best[0]:
+                best = (float(g[kk]), c, hs[kk])
+        results.append((int(runs[k]), best[0], best[1], best[2], lo, width))
+    if not results:
+        # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
+        c = ts[0] - spread
+        g = _gaps(ts, ls, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
+        kk = int(np.argmax(g))
+        results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread))
+
+    # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap below the floor
+    def score(r):
+        g = max(r[1], 1e-300)
+        shortfall = max(0.0, np.log10(gap_floor / g))
+        return r[0] + beta * shortfall + (1e6 if g < hard_floor else 0.0)
+
+    pick = min(results, key=lambda r: (score(r), -r[1]))
+    if recondition and pick[1] < gap_floor:
+        # conditioning first: the widest gap among folds that do not add runs
+        current = count_runs_sorted(ls)
+        keep = [r for r in results if r[0] <= current]
+        if keep:
+            alt = max(keep, key=lambda r: r[1])
+            if alt[1] > 10 * pick[1]:
+                pick = alt
+    nruns, gap, c, h, lo, width = pick
+    c_f = to_fraction_exact(c)
+    win = to_fraction_exact(width) / 10
+    c_rel = simplest_between(c_f - win, c_f + win)
+    h_f = to_fraction_exact(float(h))
+    h_rat = simplest_between(h_f * Fraction(95, 100), h_f * Fraction(105, 100))
+    return FoldChoice(c_rel=c_rel, h=h_rat, lam=lam, runs=int(nruns), gap=float(gap))

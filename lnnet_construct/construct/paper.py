@@ -1,0 +1,313 @@
+r"""The ``paper`` method: the projection–merge algorithm of MATH.md §3.1, faithfully.
+
+While the labels along the line form more than 2 runs (binary) or some class
+is split (K classes):
+
+* ``t_1`` is the leftmost cluster and ``t_j`` the first later cluster with the
+  same label;
+* fold at ``c = (t_1 + t_j)/2`` with the figure's 45° height; in our rational
+  basis that is ``h = (t_j - t_1)/(2 sqrt 3)`` (the orthonormal picture's
+  ``(t_j - t_1)/2``, see :func:`orthonormal_ordinate`);
+* ``t_1`` and ``t_j`` merge: exactly one merge per layer, so at most
+  ``m - 2`` (``m - K``) layers.
+
+With ``K >= 3`` classes a fold may put two clusters of different labels at the
+same distance from ``c`` (the "confusion" case, §3.3).  The pairs tried, in
+order: the leftmost cluster and its next same-label cluster; the mirror
+choice from the right; any two consecutive clusters of one label.  If all are
+blocked, one monotone layer (``c`` below every value) is inserted to break
+the symmetry.
+
+Two realisations:
+
+* **exact** (:func:`plan_paper_exact`, small ``m``): values are exact
+  algebraic numbers, ``c`` and ``h`` are algebraic (``Expr``) and the merges
+  are exact equalities (the fold is even about ``c``, so ``t_1`` and ``t_j``
+  get the very same value).  Radicals nest one level per layer, which is why
+  this is for small ``m`` only.
+* **rational** (:func:`plan_paper`, any ``m``): ``c`` and ``h`` are the
+  simplest rationals within a tiny tolerance of the exact choice (``1e-9``
+  of the smallest gap between clusters), so merged clusters stay tight
+  (their spread is negligible against every gap) and the run structure is the
+  exact algorithm's, certified with balls after every layer.  The values are
+  followed in mpmath at a precision that grows with the gaps the paper's
+  45° folds destroy (about 0.12 digits per layer, MATH.md §6).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from ..arith.arb import ArbArith
+from ..arith.base import Sign
+from ..arith.exact import exact_sign
+from ..errors import ConstructionError
+from ..numbers import exact_sqrt
+from .greedy import lam_for_spread
+from .numeric import PEAK, MpBackend, fold_exact
+from .rational import simplest_near, to_fraction_exact
+from .tracker import Fold
+
+__all__ = ["plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]
+
+_SQRT3 = exact_sqrt(Fraction(3))
+
+
+def orthonormal_ordinate(tau):
+    r"""The ordinate ``s = u2·LN(z)`` of MATH.md §2.2 from our scalar ``τ = v2·LN(z)``: ``s = τ / sqrt 6``.
+
+    ``v2 = sqrt6 · u2``.  For the same fold the two conventions relate by
+    ``c_rat = c_orth``, ``h_rat = h_orth / sqrt 3`` on the first layer (where
+    both read ``t``) and ``c_rat = sqrt6 c_orth``, ``h_rat = sqrt2 h_orth``
+    later (where ours reads ``τ = sqrt6 s``).
+    """
+    return tau / exact_sqrt(Fraction(6)) if not isinstance(tau, float) else tau / 6**0.5
+
+
+def is_done(run_labels, k: int) -> bool:
+    """True when every class forms one run (binary: at most 2 runs)."""
+    if k <= 2:
+        return len(run_labels) <= 2
+    return len(run_labels) == len(set(run_labels))
+
+
+def _pair_candidates(order_labels):
+    """Cluster index pairs (positions in value order) in the order of MATH.md §3.3."""
+    n = len(order_labels)
+    seen = set()
+    first = next((j for j in range(1, n) if order_labels[j] == order_labels[0]), None)
+    if first is not None:
+        seen.add((0, first))
+        yield 0, first
+    last = next((j for j in range(n - 2, -1, -1) if order_labels[j] == order_labels[n - 1]), None)
+    if last is not None and (last, n - 1) not in seen:
+        seen.add((last, n - 1))
+        yield last, n - 1
+    prev: dict = {}
+    for j, lab in enumerate(order_labels):
+        if lab in prev and (prev[lab], j) not in seen:
+            seen.add((prev[lab], j))
+            yield prev[lab], j
+        prev[lab] = j
+
+
+# --------------------------------------------------------------------------
+# rational realisation (any m)
+
+def _cluster_table(values, cid, labels):
+    ids = np.unique(cid)
+    reps = []
+    for i in ids:
+        sel = np.nonzero(cid == i)[0]
+        vals = values[sel]
+        reps.append((min(vals), max(vals), int(i), int(labels[sel[0]])))
+    reps.sort(key=lambda r: r[0])
+    return reps
+
+
+def plan_paper(tracker, labels, k: int, *, progress=None, max_layers=None):
+    """Plan the paper's folds on ``tracker`` (rational realisation).
+
+    Parameters
+    ----------
+    tracker : Tracker
+        Its backend is switched to mpmath; folds are applied to it.
+    labels : numpy.ndarray of int
+    k : int
+        Number of classes.
+    progress : callable(done_runs) or None
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Cluster id of every unique point after each layer (layer 0 first).
+    """
+    m = len(labels)
+    if not isinstance(tracker.backend, MpBackend):
+        tracker.use_backend(MpBackend(128))
+    cid = np.arange(m)
+    groups = [cid.copy()]
+    limit = max_layers if max_layers is not None else m
+    last_gap = None
+    while True:
+        st = tracker.certify()
+        if is_done(st.run_labels, k):
+            break
+        if tracker.depth >= limit:
+            raise ConstructionError(f"the paper construction did not finish within {limit} layers")
+        _ensure_precision(tracker, last_gap)
+        v = tracker.values
+        reps = _cluster_table(v, cid, labels)
+        cl_labels = [r[3] for r in reps]
+        mids = [(r[0] + r[1]) / 2 for r in reps]
+        min_gap = min(reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1))
+        spread = reps[-1][1] - reps[0][0]
+        last_gap = min_gap
+        chosen = None
+        for a, b in _pair_candidates(cl_labels):
+            c_star = (mids[a] + mids[b]) / 2
+            if k >= 3 and _confused(mids, cl_labels, c_star, min_gap):
+                continue
+            chosen = (a, b, c_star)
+            break
+        lam = lam_for_spread(float(spread), tracker.eps)
+        if chosen is None:
+            # every pair is blocked (symmetric data): a monotone layer breaks the symmetry
+            c_rel = to_fraction_exact(reps[0][0]) - to_fraction_exact(spread)
+            h = simplest_near(to_fraction_exact(spread), to_fraction_exact(spread) / 10)
+            tracker.apply(c_rel, h, lam)
+            groups.append(cid.copy())
+            continue
+        a, b, c_star = chosen
+        tol = to_fraction_exact(min_gap) / 10**9
+        c_rel = simplest_near(to_fraction_exact(c_star), tol)
+        h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / Fraction(173205080756887729, 10**17)
+        h = simplest_near(h_star, h_star / 100)
+        tracker.apply(c_rel, h, lam)
+        ia, ib = reps[a][2], reps[b][2]
+        cid = np.where(cid == ia, ib, cid)
+        groups.append(cid.copy())
+        if progress is not None:
+            progress(st.runs)
+    return groups
+
+
+def _ensure_precision(tracker, gap):
+    """Raise the planner's precision when the gaps approach its resolution."""
+    if gap is None:
+        return
+    import mpmath
+
+    be = tracker.backend
+    g = float(mpmath.log(abs(gap) / PEAK, 2)) if gap != 0 else -float(be.prec)
+    need_bits = 80 + max(0, int(-g) + 1)
+    if need_bits > be.prec - 16:
+        tracker.use_backend(MpBackend(2 * need_bits))
+
+
+def _confused(mids, cl_labels, c_star, min_gap) -> bool:
+    """Two clusters of different labels (numerically) symmetric about ``c_star``."""
+    tol = min_gap / 10**6
+    n = len(mids)
+    for i in range(n):
+        target = 2 * c_star - mids[i]
+        # clusters are sorted: binary search for the mirror of cluster i
+        lo, hi = 0, n - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if mids[mid] < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        for j in (lo - 1, lo):
+            if 0 <= j < n and j != i and abs(mids[j] - target) <= tol and cl_labels[j] != cl_labels[i]:
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------
+# exact realisation (small m)
+
+def _exact_cmp(a, b) -> int:
+    s = exact_sign(a - b)
+    return {Sign.NEGATIVE: -1, Sign.ZERO: 0, Sign.POSITIVE: 1}[s]
+
+
+def _sort_clusters(clusters):
+    """Sort clusters by exact value, merging exact coincidences (returns the sorted list)."""
+    import functools
+
+    key_arb = ArbArith(256)
+    approx = []
+    for cl in clusters:
+        with key_arb.active():
+            approx.append(float(key_arb.const(cl[0]).mid()))
+    order = sorted(range(len(clusters)), key=lambda i: approx[i])
+    items = [clusters[i] for i in order]
+    items.sort(key=functools.cmp_to_key(lambda x, y: _exact_cmp(x[0], y[0])))
+    out = []
+    for cl in items:
+        if out and _exact_cmp(out[-1][0], cl[0]) == 0:
+            if out[-1][1] != cl[1]:
+                raise ConstructionError("two clusters with different labels merged (confusion)")
+            out[-1] = (out[-1][0], out[-1][1], out[-1][2] | cl[2])
+        else:
+            out.append(cl)
+    return out
+
+
+def plan_paper_exact(t, labels, k: int, eps=Fraction(0)):
+    """The paper's algorithm in exact algebraic arithmetic.
+
+    Parameters
+    ----------
+    t : sequence of Fraction
+        Projections of the unique points.
+    labels : array of int
+    k : int
+        Number of classes.
+    eps : Fraction
+
+    Returns
+    -------
+    folds : list of Fold
+        Exact (possibly algebraic) ``c`` and ``h``; ``lam = 1``.
+    layers : list of list of (value, label, frozenset of point indices)
+        The clusters after each layer, sorted by value (layer 0 first).
+
+    Examples
+    --------
+    >>> folds, layers = plan_paper_exact([Fraction(i) for i in range(4)], np.array([0, 1, 0, 1]), 2)
+    >>> len(folds), [len(x) for x in layers]
+    (2, [4, 3, 2])
+    """
+    clusters = _sort_clusters([(Fraction(v), int(lab), frozenset([i])) for i, (v, lab) in enumerate(zip(t, labels))])
+    layers = [clusters]
+    folds = []
+    while not is_done([c[1] for c in clusters], k):
+        cl_labels = [c[1] for c in clusters]
+        chosen = None
+        for a, b in _pair_candidates(cl_labels):
+            c = (clusters[a][0] + clusters[b][0]) / 2
+            if k >= 3 and _exact_confused(clusters, c):
+                continue
+            chosen = (a, b, c)
+            break
+        if chosen is None:
+            lo, hi = clusters[0][0], clusters[-1][0]
+            spread = hi - lo
+            c, h = lo - spread, spread
+            new = [(fold_exact(v, c, h, eps), lab, mem) for v, lab, mem in clusters]
+        else:
+            a, b, c = chosen
+            h = (clusters[b][0] - clusters[a][0]) * _SQRT3 / 6
+            new = []
+            for idx, (v, lab, mem) in enumerate(clusters):
+                if idx == a:
+                    continue
+                if idx == b:
+                    # the merge is exact: both ends are at distance (t_j - t_1)/2 from c
+                    mem = mem | clusters[a][2]
+                new.append((fold_exact(v, c, h, eps), lab, mem))
+        folds.append(Fold(c, h, Fraction(1)))
+        clusters = _sort_clusters(new)
+        layers.append(clusters)
+        if len(folds) > len(t):  # pragma: no cover - one merge per layer bounds this
+            raise ConstructionError("the exact paper construction did not terminate")
+    return folds, layers
+
+
+def _exact_confused(clusters, c) -> bool:
+    n = len(clusters)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if clusters[i][1] != clusters[j][1]:
+                # equal distance from c: t_i + t_j = 2c (t_i != t_j)
+                s = clusters[i][0] + clusters[j][0] - 2 * c
+                if ArbArith(128).sign_of_exact(s).is_known:
+                    continue
+                if exact_sign(s) is Sign.ZERO:
+                    return True
+    return False

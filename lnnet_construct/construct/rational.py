@@ -1,0 +1,92 @@
+r"""Short rationals: the simplest fraction inside an interval.
+
+Weights are written as exact rationals with as few digits as the certified
+margins allow: the planner computes an interval of safe values and takes the
+*simplest* rational in it (smallest denominator, then smallest numerator),
+found with continued fractions (the Stern–Brocot descent).
+
+Examples
+--------
+>>> simplest_between(Fraction(3, 10), Fraction(4, 10))
+Fraction(1, 3)
+>>> simplest_between(Fraction(-7, 2), Fraction(-3, 1))
+Fraction(-3, 1)
+>>> simplest_near(0.7071, 0.001)
+Fraction(29, 41)
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+__all__ = ["simplest_between", "simplest_near", "to_fraction_exact"]
+
+
+def to_fraction_exact(x) -> Fraction:
+    """A float, int, Fraction or mpmath ``mpf`` as an exact Fraction (its exact binary value)."""
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, int):
+        return Fraction(x)
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ValueError(f"{x} is not finite")
+        return Fraction(x)
+    mpf_ = getattr(x, "_mpf_", None)
+    if mpf_ is not None:
+        from mpmath.libmp import to_rational
+
+        p, q = to_rational(mpf_)
+        return Fraction(p, q)
+    return Fraction(float(x))
+
+
+def _simplest_positive(lo: Fraction, hi: Fraction) -> Fraction:
+    # simplest rational in [lo, hi] with 0 <= lo <= hi (continued-fraction descent)
+    fl = lo.numerator // lo.denominator
+    if Fraction(fl) == lo:
+        return Fraction(fl)
+    if fl + 1 <= hi:
+        return Fraction(fl + 1)
+    # both in (fl, fl + 1): recurse on the reciprocals of the fractional parts
+    rest = _simplest_positive(1 / (hi - fl), 1 / (lo - fl))
+    return fl + 1 / rest
+
+
+def simplest_between(lo, hi) -> Fraction:
+    """The simplest rational in the closed interval ``[lo, hi]``.
+
+    Parameters
+    ----------
+    lo, hi : Fraction or int (or floats/mpf, taken exactly), ``lo <= hi``
+
+    Returns
+    -------
+    Fraction
+        Smallest denominator among the rationals in ``[lo, hi]``, and among
+        those the one closest to 0.
+
+    Examples
+    --------
+    >>> simplest_between(Fraction(1, 1000), Fraction(2, 1000))
+    Fraction(1, 500)
+    >>> simplest_between(-1, 1)
+    Fraction(0, 1)
+    """
+    lo, hi = to_fraction_exact(lo), to_fraction_exact(hi)
+    if lo > hi:
+        raise ValueError(f"empty interval [{lo}, {hi}]")
+    if lo <= 0 <= hi:
+        return Fraction(0)
+    if hi < 0:
+        return -_simplest_positive(-hi, -lo)
+    return _simplest_positive(lo, hi)
+
+
+def simplest_near(x, tol) -> Fraction:
+    """The simplest rational within ``tol`` (absolute, > 0) of ``x`` (both taken exactly)."""
+    x, tol = to_fraction_exact(x), to_fraction_exact(tol)
+    if tol <= 0:
+        return x
+    return simplest_between(x - tol, x + tol)

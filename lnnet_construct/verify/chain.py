@@ -1,0 +1,438 @@
+r"""Exact detection of rank-1 scalar chains, and the scalar map of each LayerNorm layer.
+
+A network is a **rank-1 scalar chain** when its layers are
+
+    Affine_1, LN_1, Affine_2, LN_2, ..., Affine_L, LN_L, Affine_out      (L >= 1)
+
+with every ``Affine_k`` (k <= L) of rank exactly 1, ``W_k = p_k q_k^T`` with
+rational entries, and every LN without elementwise affine and with one
+group.  Every network the constructions emit has this shape (MATH.md §2.2:
+``v1 w^T``, ``v1 v2^T``).  Then the hidden state is a function of one scalar
+per layer: ``sigma_1 = q_1 · x`` and, with ``z = p_k sigma_k + b_k``,
+
+.. math::
+
+    \sigma_{k+1} = q_{k+1} \cdot \mathrm{LN}(z)
+                 = \frac{A\sigma + B}{\sqrt{C\sigma^2 + 2D\sigma + E}},\qquad
+    \begin{aligned}
+    A &= q'\cdot Pp, & B &= q'\cdot Pb, & C &= |Pp|^2/n,\\
+    D &= Pp\cdot Pb/n, & E &= |Pb|^2/n + \varepsilon
+    \end{aligned}
+
+(``P`` the centring projector, ``n`` the width).  In the centred variable
+``s = sigma - sigma0`` with ``sigma0 = -D/C`` this is
+
+.. math::
+
+    g(s) = \frac{A s + B'}{\sqrt{C s^2 + E'}},\qquad B' = B + A\sigma_0,\quad
+    E' = E - D^2/C = \frac{\sum_{i<j}(Pp_i Pb_j - Pp_j Pb_i)^2}{n^2 C} + \varepsilon \ \ge 0,
+
+and ``g'(s) = (A E' - B' C s) / (C s^2 + E')^{3/2}`` has an affine numerator
+(``proofs/ln-one-stationary.md``, the derivative identity):
+``g`` is monotone (``B' = 0``) or has the single stationary point
+``s* = A E' / (B' C)``.  The exact image of an interval on which the
+LayerNorm is defined is therefore the hull of ``g`` at its endpoints and at
+``s*`` when ``s*`` lies inside.  ``E' > 0``
+means the LayerNorm is defined for every input; ``E' = 0`` happens only when
+``Pb`` is parallel to ``Pp`` and ``eps = 0`` (LN is then a sign unit whose
+variance vanishes at ``s = 0``).
+
+The structural facts (rank 1, ``A = 0``, ``B' = 0``, ``E' = 0``) are decided
+exactly: by an arb enclosure when it excludes 0, otherwise by exact
+arithmetic.  The numeric constants are enclosed in arb balls computed from
+the exact parameters at the precision asked for (:meth:`Stage.arb`,
+:meth:`Readout.arb`), which stays cheap even when the fold centres are
+rationals with thousands of digits.  When an algebraic constant's sign
+cannot be settled the network is not treated as a chain (the generic path
+is always available).
+
+Examples
+--------
+>>> from lnnet_construct.fold import fold_network
+>>> net = fold_network([1, 0], [(1, 1), (2, "1/2")], ("sign", 3, 1), classes=["a", "b"])
+>>> ch = detect_chain(net)
+>>> ch.depth, ch.q1
+(2, (Fraction(1, 1), Fraction(0, 1)))
+>>> ch.stages[0].exact_constants()      # (C, sigma0, E'): sigma0 is the fold centre c = 1
+(Fraction(2, 3), Fraction(1, 1), Fraction(2, 1))
+>>> ro = ch.inner[0]
+>>> ro.A, ro.a_zero, ro.b1_zero, ro.exact_constants()   # read v2: A = v2·v1 = 0, s* = 0
+(Fraction(0, 1), True, False, (Fraction(0, 1), Fraction(6, 1), Fraction(0, 1)))
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import flint
+
+from ..arith.base import Sign
+from ..network import Affine, LayerNorm, Network
+from ..numbers import Expr
+
+__all__ = ["Chain", "Stage", "Readout", "detect_chain", "chain_reason", "constant_sign", "to_arb"]
+
+#: Precisions (bits) tried when deciding the sign of an algebraic constant.
+_CONST_BITS = (128, 1024, 4096)
+#: Precision of the arb enclosures used to settle structural signs quickly.
+_TEST_BITS = 192
+
+
+def constant_sign(x) -> Sign:
+    """Exact sign of a rational, or of an algebraic constant when arb can settle it.
+
+    Returns UNKNOWN (never guesses) for an algebraic number that arb cannot
+    separate from 0 at 4096 bits; an exact zero test is deliberately not
+    attempted here (it can be very slow), the caller falls back instead.
+
+    >>> from lnnet_construct.numbers import parse_number
+    >>> constant_sign(Fraction(-1, 3)), constant_sign(parse_number("sqrt(2) - 1"))
+    (<Sign.NEGATIVE: -1>, <Sign.POSITIVE: 1>)
+    >>> constant_sign(parse_number("sqrt(2)*sqrt(2) - 2"))
+    <Sign.UNKNOWN: 2>
+    """
+    if not isinstance(x, Expr):
+        return Sign.of_fraction(Fraction(x))
+    from ..arith.arb import ArbArith
+
+    for bits in _CONST_BITS:
+        s = ArbArith(bits).sign_of_exact(x)
+        if s.is_known:
+            return s
+    return Sign.UNKNOWN
+
+
+def to_arb(x, prec: int):
+    """Arb ball enclosing an exact number at the current flint precision (``prec`` for Exprs).
+
+    Must be called while ``flint.ctx.prec == prec``.
+    """
+    if isinstance(x, Expr):
+        from ..arith.arb import ArbArith
+
+        return ArbArith(prec).const(x)
+    if isinstance(x, int):
+        return flint.arb(x)
+    return flint.arb(flint.fmpq(x.numerator, x.denominator))
+
+
+def _precision(prec: int):
+    from ..arith.arb import ArbArith
+
+    return ArbArith(prec).active()
+
+
+def _dot(u, v):
+    total = Fraction(0)
+    for a, b in zip(u, v):
+        if a == 0 or b == 0:  # keeps Expr trees small
+            continue
+        total = total + a * b
+    return total
+
+
+def _centre(v):
+    n = len(v)
+    mean = _dot(v, [Fraction(1)] * n) / n
+    return tuple(x - mean for x in v)
+
+
+def _arb_sign(ball) -> Sign:
+    if not ball.is_finite():
+        return Sign.UNKNOWN
+    if ball > 0:
+        return Sign.POSITIVE
+    if ball < 0:
+        return Sign.NEGATIVE
+    if ball.is_zero():
+        return Sign.ZERO
+    return Sign.UNKNOWN
+
+
+class Stage:
+    """One LayerNorm layer of a chain: its input ``z = p sigma + b`` (``p`` rational) and constants."""
+
+    def __init__(self, p, b, eps, _pp_cache=None):
+        self.n = len(p)
+        got = None if _pp_cache is None else _pp_cache.get(p)
+        if got is None:
+            Pp = _centre(p)
+            got = (Pp, _dot(Pp, Pp) / self.n)
+            if _pp_cache is not None:
+                _pp_cache[p] = got
+        self.Pp, self.C = got
+        self.b = tuple(b)
+        self.eps = eps
+        self._arb: dict = {}
+        self._exact = None
+        self._ro: dict = {}
+        self.e1_zero = None  # set by _decide()
+
+    def _decide(self) -> bool:
+        """Settle ``E' = 0`` exactly; False when it cannot be settled."""
+        if self.C == 0:
+            return False
+        se = constant_sign(self.eps)
+        if not se.is_known or se is Sign.NEGATIVE:
+            return False
+        if se is Sign.POSITIVE:
+            self.e1_zero = False
+            return True
+        s = _arb_sign(self.arb(_TEST_BITS)[2])
+        if s is Sign.POSITIVE:
+            self.e1_zero = False
+            return True
+        # exact: E' n^2 C = sum_{i<j} (Pp_i Pb_j - Pp_j Pb_i)^2 (eps = 0 here)
+        Pb = _centre(self.b)
+        signs = []
+        for i in range(self.n):
+            for j in range(i + 1, self.n):
+                signs.append(constant_sign(self.Pp[i] * Pb[j] - self.Pp[j] * Pb[i]))
+        if any(not s.is_known for s in signs):
+            return False
+        self.e1_zero = all(s is Sign.ZERO for s in signs)
+        return True
+
+    def exact_constants(self):
+        """``(C, sigma0, E')`` exactly (Fraction or Expr); slow for huge rationals, for tests."""
+        if self._exact is None:
+            Pb = _centre(self.b)
+            D = _dot(self.Pp, Pb) / self.n
+            E = _dot(Pb, Pb) / self.n + self.eps
+            self._exact = (self.C, -D / self.C, E - D * D / self.C, Pb)
+        return self._exact[:3]
+
+    def arb(self, prec: int):
+        """``(sigma0, C, E', Pb)`` as arb balls at ``prec`` bits (sets the precision while computing)."""
+        got = self._arb.get(prec)
+        if got is None:
+            with _precision(prec):
+                n = self.n
+                bs = [to_arb(v, prec) for v in self.b]
+                mean = sum(bs[1:], bs[0]) / n
+                Pb = [v - mean for v in bs]
+                Pp = [to_arb(v, prec) for v in self.Pp]
+                C = to_arb(self.C, prec)
+                D = sum((a * b for a, b in zip(Pp, Pb)), flint.arb(0)) / n
+                cross = flint.arb(0)
+                for i in range(n):
+                    for j in range(i + 1, n):
+                        t = Pp[i] * Pb[j] - Pp[j] * Pb[i]
+                        cross += t * t
+                # E' from the Lagrange identity: a sum of squares, never negative
+                E1 = (cross / (n * n * C)).nonnegative_part() + to_arb(self.eps, prec)
+                if self.e1_zero:
+                    E1 = flint.arb(0)
+                got = (-D / C, C, E1, Pb)
+            self._arb[prec] = got
+        return got
+
+    def readout(self, r) -> "Readout | None":
+        """The read-out ``r · LN(z)`` (cached); None if one of its structural signs is undecidable."""
+        key = tuple(r)
+        if key not in self._ro:
+            ro = Readout(self, key)
+            self._ro[key] = ro if ro._decide() else None
+        return self._ro[key]
+
+
+class Readout:
+    """``g(s) = (A s + B') / sqrt(C s^2 + E')`` for one read-out vector ``r`` of a stage."""
+
+    def __init__(self, stage: Stage, r):
+        self.stage = stage
+        self.r = r
+        self.A = _dot(r, stage.Pp)
+        self.a_zero = self.A == 0
+        self.b1_zero = None
+        self._arb: dict = {}
+
+    @property
+    def is_zero(self) -> bool:
+        """True when ``g`` is identically 0 (wherever the LayerNorm is defined)."""
+        return self.a_zero and self.b1_zero
+
+    def _decide(self) -> bool:
+        st = self.stage
+        if all(v == 0 for v in self.r):
+            self.b1_zero = True
+            return True
+        s = _arb_sign(self._b1_ball(_TEST_BITS))
+        if s.is_known and s is not Sign.ZERO:
+            self.b1_zero = False
+            return True
+        # exact: B' = r · (Pb - (Pp·Pb / |Pp|^2) Pp)
+        Pb = _centre(st.b)
+        B1 = _dot(self.r, Pb) - self.A * _dot(st.Pp, Pb) / (st.C * st.n) if not self.a_zero else _dot(self.r, Pb)
+        sb = constant_sign(B1)
+        if not sb.is_known:
+            return False
+        self.b1_zero = sb is Sign.ZERO
+        return True
+
+    def _b1_ball(self, prec):
+        st = self.stage
+        sigma0, C, E1, Pb = st.arb(prec)
+        with _precision(prec):
+            B = sum((to_arb(a, prec) * b for a, b in zip(self.r, Pb) if a != 0), flint.arb(0))
+            return B if self.a_zero else B + to_arb(self.A, prec) * sigma0
+
+    def exact_constants(self):
+        """``(A, B', s*)`` exactly (``s*`` None when ``g`` is monotone); for tests."""
+        C, sigma0, E1 = self.stage.exact_constants()
+        Pb = self.stage._exact[3]
+        B1 = _dot(self.r, Pb) + self.A * sigma0
+        if self.b1_zero:
+            sstar = None
+        elif self.a_zero or self.stage.e1_zero:
+            sstar = Fraction(0)
+        else:
+            sstar = self.A * E1 / (B1 * C)
+        return self.A, B1, sstar
+
+    def arb(self, prec: int):
+        """``(A, B', s*, K, F)`` as arb balls at ``prec`` bits, ``K = B'/sqrt(C)``, ``F = E'/C``.
+
+        ``s*`` is None when ``g`` is monotone; B', s*, K are exact zeros where
+        the structure says so.
+        """
+        got = self._arb.get(prec)
+        if got is None:
+            st = self.stage
+            sigma0, C, E1, Pb = st.arb(prec)
+            with _precision(prec):
+                A = to_arb(self.A, prec)
+                if self.b1_zero:
+                    B1 = flint.arb(0)
+                    sstar = None
+                else:
+                    B1 = self._b1_ball(prec)
+                    sstar = flint.arb(0) if (self.a_zero or st.e1_zero) else A * E1 / (B1 * C)
+                K = B1 / C.sqrt() if not self.b1_zero else flint.arb(0)
+                F = E1 / C
+                got = (A, B1, sstar, K, F)
+            self._arb[prec] = got
+        return got
+
+
+class Chain:
+    """A rank-1 scalar chain (see module docstring)."""
+
+    def __init__(self, q1, stages, inner, out_weight, out_bias, decision):
+        self.q1 = tuple(q1)
+        self.stages = tuple(stages)
+        #: read-outs of stage k giving sigma_{k+1} (length depth - 1)
+        self.inner = tuple(inner)
+        self.out_weight = out_weight
+        self.out_bias = out_bias
+        self.decision = decision
+        #: derived data cached by the tiers (float constants, ...)
+        self.cache: dict = {}
+
+    @property
+    def depth(self) -> int:
+        return len(self.stages)
+
+    @property
+    def last(self) -> Stage:
+        return self.stages[-1]
+
+    def sigma1(self, point):
+        """Exact first scalar ``q1 · x``."""
+        return _dot(self.q1, point)
+
+    def unit(self, j):
+        """The read-out vector ``e_j`` of the last stage (``y_j``)."""
+        return tuple(Fraction(int(i == j)) for i in range(self.last.n))
+
+    def head_readouts(self):
+        """Every read-out vector the head needs: output rows, differences, negation, unit vectors."""
+        rows = [tuple(r) for r in self.out_weight]
+        out = list(rows)
+        if self.decision == "sign":
+            out.append(tuple(-v for v in rows[0]))
+        else:
+            for c in range(len(rows)):
+                for k in range(len(rows)):
+                    if c != k:
+                        out.append(tuple(a - b for a, b in zip(rows[c], rows[k])))
+        out.extend(self.unit(j) for j in range(self.last.n))
+        return out
+
+
+def _factor_rank1(weight):
+    """``(p, q)`` with ``W = p q^T`` exactly, or None (rank 0, rank >= 2, or algebraic entries)."""
+    if any(isinstance(v, Expr) for row in weight for v in row):
+        return None
+    pivot = None
+    for i, row in enumerate(weight):
+        for j, v in enumerate(row):
+            if v != 0:
+                pivot = (i, j)
+                break
+        if pivot:
+            break
+    if pivot is None:
+        return None
+    i0, j0 = pivot
+    q = tuple(weight[i0])
+    p = tuple(row[j0] / q[j0] for row in weight)
+    for pi, row in zip(p, weight):
+        for qj, v in zip(q, row):
+            if pi * qj != v:
+                return None
+    return p, q
+
+
+def chain_reason(network: Network) -> str | None:
+    """Why ``network`` is not a chain (None if it is one)."""
+    return _detect(network)[1]
+
+
+def detect_chain(network: Network) -> Chain | None:
+    """The :class:`Chain` of ``network``, or None when it is not a rank-1 scalar chain."""
+    return _detect(network)[0]
+
+
+def _detect(network: Network):
+    layers = network.layers
+    if len(layers) < 3 or len(layers) % 2 == 0:
+        return None, "not an alternation affine, LN, ..., affine with at least one LN"
+    for k, layer in enumerate(layers):
+        want = Affine if k % 2 == 0 else LayerNorm
+        if not isinstance(layer, want):
+            return None, f"layers[{k}] is not {'an affine' if want is Affine else 'a layernorm'} layer"
+    if len(layers[-1].weight) > 64:
+        return None, "more than 64 outputs"
+    stages, reads = [], []
+    factor_cache: dict = {}
+    pp_cache: dict = {}
+    for k in range(0, len(layers) - 1, 2):
+        aff, ln = layers[k], layers[k + 1]
+        if ln.groups != 1 or ln.has_affine:
+            return None, f"layers[{k + 1}] has groups or an elementwise affine"
+        f = factor_cache.get(aff.weight)
+        if f is None:
+            f = factor_cache[aff.weight] = _factor_rank1(aff.weight)
+        if f is None:
+            return None, f"layers[{k}] is not an exact rational rank-1 matrix"
+        p, q = f
+        if len(p) < 2:
+            return None, f"layers[{k + 1}] has width 1"
+        st = Stage(p, aff.bias, ln.eps, pp_cache)
+        if not st._decide():
+            return None, f"layers[{k + 1}]: degenerate or undecidable LayerNorm constants"
+        stages.append(st)
+        reads.append(q)
+    inner = []
+    for k in range(1, len(stages)):
+        ro = stages[k - 1].readout(reads[k])
+        if ro is None:
+            return None, f"read-out of LN layer {k}: undecidable constant"
+        inner.append(ro)
+    out = layers[-1]
+    chain = Chain(reads[0], stages, inner, out.weight, out.bias, network.decision)
+    for r in chain.head_readouts():
+        if chain.last.readout(r) is None:
+            return None, "output read-out: undecidable constant"
+    return chain, None

@@ -1,0 +1,398 @@
+r"""``verify``: certified verdicts with adaptive precision.
+
+Pipeline (``backend="auto"``):
+
+1. Labels are matched to ``network.class_texts`` by text; a label that is
+   not a class is REFUTED at once.
+2. **Tier 1** — all points at once in outward-rounded float64 intervals:
+   the rank-1 scalar chain (:mod:`.chain`, :mod:`.batch`) when the network
+   is one (detected exactly), else the generic forward pass.
+3. **Tier 2** — only the undecided points, one at a time, in python-flint
+   ``arb`` (the scalar chain, or the generic forward pass), starting at a
+   precision estimated from the tier-1 enclosure and doubling up to
+   ``max_bits``.
+4. **Exact fallbacks** — a point still undecided at the cap is evaluated
+   exactly when that is cheap: rationally when no irrational square root
+   occurs (any depth), with exact algebraic signs when the network has at
+   most ``exact_depth`` LayerNorm layers.  Otherwise it is INCONCLUSIVE.
+
+Other backends: ``"interval"`` (tier 1 only; the cap is 53 bits),
+``"arb"`` and ``"iv"`` (tier 2 from 64 bits in python-flint or in mpmath's
+interval context, then the exact fallbacks), ``"exact"`` (the exact oracle
+for every point; small networks only).
+
+A point is VERIFIED only when rigorous bounds prove that the label wins;
+REFUTED only when they prove that it does not (another class scores at
+least as much, the output is exactly 0 or exactly tied, or a LayerNorm
+variance is exactly 0); INCONCLUSIVE otherwise.
+
+Examples
+--------
+>>> from lnnet_construct.fold import fold_network
+>>> net = fold_network([1], [(2, 1)], ("sign", "3.6", 1), classes=["out", "in"])
+>>> rep = verify(net, [[0], [2], [1]], ["out", "in", "in"])
+>>> [p.verdict.value for p in rep.points], rep.exit_code
+(['VERIFIED', 'VERIFIED', 'VERIFIED'], 0)
+>>> rep = verify(net, [[0], [5]], ["in", "cat"])
+>>> for p in rep.points:
+...     print(p.verdict.value, "-", p.reason)
+REFUTED - the network outputs 'out'
+REFUTED - label 'cat' is not a class of the network (expected one of 'out', 'in')
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import numpy as np
+
+from ..arith import get_arith
+from ..errors import ArithmeticUndecided, InputError
+from ..numbers import to_exact
+from .batch import BatchResult, chain_batch, generic_batch
+from .chain import detect_chain
+from .oracle import exact_outcome, rational_outcome
+from .report import PointResult, Report, Verdict
+from .ddtier import dd_applicable, dd_chain_balls
+from .scalar import ArbChain, ScalarOutcome, arb_chain_head, arb_chain_point, generic_point
+
+__all__ = ["verify", "BACKENDS", "DEFAULT_MAX_BITS", "EXACT_DEPTH"]
+
+BACKENDS = ("auto", "interval", "arb", "iv", "exact")
+DEFAULT_MAX_BITS = 4096
+#: Networks with at most this many LayerNorm layers get exact algebraic fallbacks.
+EXACT_DEPTH = 4
+_FLOAT_BITS = 53
+#: Double-double significand bits, and the precision of the arb head that reads its balls.
+_DD_BITS = 106
+_DD_HEAD_BITS = 128
+#: Fewest undecided points for which the vectorised double-double tier beats per-point arb.
+_DD_MIN = 24
+
+
+def _check_args(network, points, labels, max_bits, backend):
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    if isinstance(max_bits, bool) or not isinstance(max_bits, int) or max_bits < 2:
+        raise InputError(f"max_bits must be an integer >= 2, got {max_bits!r}")
+    if labels is None:
+        raise InputError("verify needs one label per point")
+    points = [tuple(to_exact(v) for v in p) for p in points]
+    labels = [str(lab) for lab in labels]
+    if len(points) != len(labels):
+        raise InputError(f"{len(points)} points but {len(labels)} labels")
+    for i, p in enumerate(points, start=1):
+        if len(p) != network.input_dim:
+            raise InputError(f"point {i} has {len(p)} coordinates, the network expects {network.input_dim}")
+    return points, labels
+
+
+def _fr(x: float):
+    return Fraction(float(x)) if math.isfinite(x) else None
+
+
+def _bits_schedule(start: int, max_bits: int):
+    bits = min(start, max_bits)
+    while True:
+        yield bits
+        if bits >= max_bits:
+            return
+        bits = min(2 * bits, max_bits)
+
+
+def _estimate_bits(d_lo: float, d_hi: float, max_bits: int) -> int:
+    """Precision that should decide a point whose float64 enclosure was ``[d_lo, d_hi]``.
+
+    Widths shrink like ``2^-bits``; ask for the width to fall well below the
+    distance from 0, plus slack.  Only a starting point: the schedule doubles.
+    """
+    if not (math.isfinite(d_lo) and math.isfinite(d_hi)):
+        return 64
+    w = d_hi - d_lo
+    mid = abs(d_hi + d_lo) / 2
+    if w <= 0:
+        return 64
+    ratio = w / max(mid, w * 2.0 ** -max_bits, 1e-300)
+    est = _FLOAT_BITS + math.log2(max(ratio, 1.0)) + 12
+    return max(64, int(math.ceil(est / 16.0)) * 16)
+
+
+class _Verifier:
+    def __init__(self, network, points, labels, max_bits, backend, progress, use_structure, exact_depth):
+        self.net = network
+        self.points = points
+        self.labels = labels
+        self.max_bits = max_bits
+        self.backend = backend
+        self.progress = progress
+        self.exact_depth = exact_depth
+        texts = network.class_texts
+        self.label_idx = np.array([texts.index(lab) if lab in texts else -1 for lab in labels], np.int64)
+        self.chain = detect_chain(network) if use_structure else None
+        self.results: list = [None] * len(points)
+        self.escalated = 0
+        self.timings: dict = {}
+        self._arb_chains: dict = {}
+        self._sigma1 = None
+
+    # --- helpers --------------------------------------------------------
+    def tick(self, n=1):
+        if self.progress is not None and n:
+            self.progress.update(n)
+
+    def sigma1(self):
+        if self._sigma1 is None:
+            self._sigma1 = [self.chain.sigma1(p) for p in self.points]
+        return self._sigma1
+
+    def _class(self, k):
+        return self.net.class_texts[k]
+
+    def result_from(self, i, out: ScalarOutcome, bits, method) -> PointResult | None:
+        lab = self.labels[i]
+        if out.status == 0:
+            return None
+        # outward rounding to short dyadics keeps the bounds certified and the report readable
+        keep = max(64, (bits or 0) + 16)
+        outputs = None if out.outputs is None else tuple((_down(lo, keep), _up(hi, keep)) for lo, hi in out.outputs)
+        margin = None if out.margin is None else (_down(out.margin[0], 64), _up(out.margin[1], 64))
+        if out.status == 1:
+            return PointResult(i, lab, Verdict.VERIFIED, "", outputs, margin, bits, method)
+        return PointResult(i, lab, Verdict.REFUTED, self._reason(out.zero, out.zero_variance, out.beaten_by),
+                           outputs, margin, bits, method, self._predicted(out.beaten_by))
+
+    def _predicted(self, k):
+        if k < 0 or self.net.decision != "sign":
+            return None
+        return self._class(k)
+
+    def _reason(self, zero, zero_var, beaten):
+        if zero_var:
+            return "a LayerNorm variance is exactly 0 (LayerNorm undefined)"
+        if self.net.decision == "sign":
+            if zero:
+                return "the output is exactly 0 (the network decides nothing)"
+            if beaten >= 0:
+                return f"the network outputs {self._class(beaten)!r}"
+            return "the output is proven <= 0 for the label"
+        if zero:
+            return "exact tie between the label and another class (the network decides nothing)"
+        if beaten >= 0:
+            return f"class {self._class(beaten)!r} scores strictly higher than the label"
+        return "another class scores at least as much as the label"
+
+    # --- tiers ----------------------------------------------------------
+    def label_errors(self):
+        texts = self.net.class_texts
+        expected = ", ".join(repr(t) for t in texts)
+        for i in np.flatnonzero(self.label_idx < 0):
+            why = f"label {self.labels[i]!r} is not a class of the network (expected one of {expected})"
+            self.results[i] = PointResult(int(i), self.labels[i], Verdict.REFUTED, why, method="label")
+        self.tick(int((self.label_idx < 0).sum()))
+
+    def tier1(self) -> tuple[list, BatchResult | None]:
+        t0 = time.perf_counter()
+        if self.chain is not None:
+            br = chain_batch(self.chain, self.sigma1(), self.label_idx)
+            method = "interval-chain"
+        else:
+            br = generic_batch(self.net, self.points, self.label_idx)
+            method = "interval"
+        undecided = []
+        for i in np.flatnonzero(self.label_idx >= 0):
+            i = int(i)
+            st = int(br.status[i])
+            if st == 0:
+                undecided.append(i)
+                continue
+            outs = tuple((_fr(lo), _fr(hi)) for lo, hi in zip(br.out_lo[i], br.out_hi[i]))
+            if any(o[0] is None or o[1] is None for o in outs):
+                outs = None
+            mlo, mhi = _fr(br.m_lo[i]), _fr(br.m_hi[i])
+            margin = None if mlo is None or mhi is None else (mlo, mhi)
+            out = ScalarOutcome(st, zero=bool(br.zero[i]), outputs=outs, margin=margin,
+                                beaten_by=int(br.beaten_by[i]))
+            self.results[i] = self.result_from(i, out, _FLOAT_BITS, method)
+        self.tick(int((self.label_idx >= 0).sum()) - len(undecided))
+        self.timings["tier1"] = time.perf_counter() - t0
+        return undecided, br
+
+    def scalar_at(self, i, bits):
+        c = int(self.label_idx[i])
+        if self.backend == "iv":
+            return generic_point(self.net, self.points[i], c, get_arith("iv", bits)), "iv"
+        if self.chain is not None:
+            return arb_chain_point(self.arb_chain(bits), self.sigma1()[i], c), "arb-chain"
+        return generic_point(self.net, self.points[i], c, get_arith("arb", bits)), "arb"
+
+    def arb_chain(self, bits) -> ArbChain:
+        ac = self._arb_chains.get(bits)
+        if ac is None:
+            ac = self._arb_chains[bits] = ArbChain(self.chain, bits)
+        return ac
+
+    def tier_dd(self, todo) -> tuple[list, set]:
+        """Double-double balls for many undecided chain points at once; returns (still undecided, tried)."""
+        t0 = time.perf_counter()
+        balls = dd_chain_balls(self.chain, [self.sigma1()[i] for i in todo])
+        ac = self.arb_chain(_DD_HEAD_BITS)
+        rest = []
+        done = 0
+        for i, ball in zip(todo, balls):
+            if ball is not None:
+                out = arb_chain_head(ac, ball[0], ball[1], int(self.label_idx[i]))
+                res = self.result_from(i, out, _DD_BITS, "dd-chain")
+                if res is not None:
+                    self.results[i] = res
+                    done += 1
+                    continue
+            rest.append(i)
+        self.tick(done)
+        self.timings["tier_dd"] = time.perf_counter() - t0
+        return rest, {i for i, ball in zip(todo, balls) if ball is not None}
+
+    def tier2(self, todo, br: BatchResult | None):
+        tried_dd: set = set()
+        if (self.chain is not None and br is not None and len(todo) >= _DD_MIN
+                and self.max_bits >= _DD_BITS and dd_applicable(self.chain)):
+            todo, tried_dd = self.tier_dd(todo)
+        t0 = time.perf_counter()
+        for i in todo:
+            start = 64
+            if br is not None:
+                start = _estimate_bits(float(br.d_lo[i]), float(br.d_hi[i]), self.max_bits)
+            if i in tried_dd:  # about 100 bits were not enough
+                start = max(start, 2 * _DD_BITS)
+            res = None
+            note = ""
+            for bits in _bits_schedule(start, self.max_bits):
+                out, method = self.scalar_at(i, bits)
+                res = self.result_from(i, out, bits, method)
+                if res is not None:
+                    break
+                note = out.note
+            if res is None:
+                res = self.fallback(i, note)
+            self.results[i] = res
+            self.tick()
+        self.timings["tier2"] = time.perf_counter() - t0
+
+    def fallback(self, i, note) -> PointResult:
+        c = int(self.label_idx[i])
+        out = rational_outcome(self.net, self.points[i], c)
+        if out is not None:
+            return self.result_from(i, out, None, "rational")
+        if self.net.depth <= self.exact_depth:
+            try:
+                out = exact_outcome(self.net, self.points[i], c)
+            except ArithmeticUndecided:
+                out = None
+            if out is not None:
+                return self.result_from(i, out, None, "exact")
+        why = f"undecided at the precision cap of {self.max_bits} bits"
+        if note:
+            why += f" ({note})"
+        why += "; try a larger --max-bits"
+        return PointResult(i, self.labels[i], Verdict.INCONCLUSIVE, why, bits=self.max_bits,
+                           method="arb" if self.backend != "iv" else "iv")
+
+    def exact_all(self, todo):
+        for i in todo:
+            c = int(self.label_idx[i])
+            try:
+                out = exact_outcome(self.net, self.points[i], c)
+                res = self.result_from(i, out, None, "exact")
+            except ArithmeticUndecided as e:
+                res = PointResult(i, self.labels[i], Verdict.INCONCLUSIVE, str(e), method="exact")
+            self.results[i] = res
+            self.tick()
+
+    def run(self) -> list:
+        self.label_errors()
+        todo = [int(i) for i in np.flatnonzero(self.label_idx >= 0)]
+        if not todo:
+            return self.results
+        if self.backend == "exact":
+            self.exact_all(todo)
+            return self.results
+        br = None
+        if self.backend in ("auto", "interval") and self.max_bits >= _FLOAT_BITS:
+            todo, br = self.tier1()
+            self.escalated = len(todo)
+        if self.backend == "interval":
+            if br is None:
+                why, bits = "the interval backend works at 53 bits, above the cap", None
+            else:
+                why, bits = "undecided in float64 intervals (the interval backend's cap)", _FLOAT_BITS
+            for i in todo:
+                self.results[i] = PointResult(i, self.labels[i], Verdict.INCONCLUSIVE, why, bits=bits,
+                                              method="interval")
+            self.tick(len(todo))
+            return self.results
+        self.tier2(todo, br)
+        if br is None:  # arb / iv from the start: count the points the first precision did not settle
+            first = min(64, self.max_bits)
+            self.escalated = sum(1 for i in todo if (self.results[i].bits or 0) > first
+                                 or self.results[i].verdict is Verdict.INCONCLUSIVE)
+        return self.results
+
+
+def _down(q: Fraction, bits: int) -> Fraction:
+    """Largest dyadic with ``bits`` significant bits that is ``<= q`` (q itself if shorter)."""
+    if q == 0 or q.denominator.bit_length() + q.numerator.bit_length() <= 2 * bits:
+        return q
+    n, d = q.numerator, q.denominator
+    shift = bits - (abs(n).bit_length() - d.bit_length())
+    if shift >= 0:
+        return Fraction((n << shift) // d, 1 << shift)
+    return Fraction((n // (d << -shift)) << -shift)
+
+
+def _up(q: Fraction, bits: int) -> Fraction:
+    return -_down(-q, bits)
+
+
+def verify(network, points, labels, *, max_bits: int = DEFAULT_MAX_BITS, backend: str = "auto",
+           progress=None, use_structure: bool = True, exact_depth: int = EXACT_DEPTH) -> Report:
+    """Certify, point by point, that ``network`` outputs each label.
+
+    Parameters
+    ----------
+    network : Network
+    points : sequence of sequences of exact numbers
+        Coordinates as Fractions, ints, Exprs or exact-number strings.
+    labels : sequence of str (or int)
+        Matched to ``network.class_texts`` by text.
+    max_bits : int, default 4096
+        Precision cap (bits) of the escalation.  Below 53 the float64 tier is
+        skipped, so that no point is decided with more than ``max_bits``.
+    backend : {"auto", "interval", "arb", "iv", "exact"}
+        See the module docstring.
+    progress : object with ``update(n)``, optional
+    use_structure : bool, default True
+        Use the rank-1 scalar chain when the network is one (False forces
+        the generic path; for testing).
+    exact_depth : int, default 4
+        Largest LayerNorm depth for the exact algebraic fallback.
+
+    Returns
+    -------
+    Report
+        Verdicts with certified output enclosures, margins and precisions;
+        ``report.exit_code`` is 0 (all verified), 1 (some refuted) or 2
+        (some inconclusive, none refuted).
+
+    Raises
+    ------
+    InputError
+        Mismatched points and labels, wrong dimensions, unknown backend.
+    """
+    t0 = time.perf_counter()
+    points, labels = _check_args(network, points, labels, max_bits, backend)
+    v = _Verifier(network, points, labels, max_bits, backend, progress, use_structure, exact_depth)
+    results = v.run()
+    structure = "chain" if v.chain is not None else "generic"
+    return Report(results, max_bits=max_bits, backend=backend, seconds=time.perf_counter() - t0,
+                  structure=structure, escalated=v.escalated, timings=v.timings)

@@ -1,0 +1,188 @@
+"""Figures: each one renders to a non-empty PNG, and the numbers behind it are right."""
+
+import math
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import networkx as nx  # noqa: E402
+
+from lnnet_construct import plot  # noqa: E402
+from lnnet_construct.errors import InputError, MissingDependencyError  # noqa: E402
+from lnnet_construct.fold import fold_network  # noqa: E402
+from lnnet_construct.network import Affine, Network  # noqa: E402
+
+from netzoo import ZOO, grid_points, net_deep, oracle_class  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+# a three-fold plan on the line, eps > 0 (values chosen by hand, not by the code under test)
+PLAN = [(Fraction(1), Fraction(1)), (Fraction(7, 2), Fraction(1, 2)), (Fraction(3), Fraction(1, 4))]
+EPS = Fraction(1, 100)
+
+
+def _plan_net():
+    return fold_network([1, 2], PLAN, ("sign", Fraction(3), 1), classes=["a", "b"], eps=EPS)
+
+
+def _closed_form(t, c, h, eps):
+    # MATH.md §2.2, rational basis: v2 · LN((t-c) v1 + h v2) = 6h / sqrt((2(t-c)^2 + 6h^2)/3 + eps)
+    return 6 * h / math.sqrt((2 * (t - c) ** 2 + 6 * h ** 2) / 3 + eps)
+
+
+def _png_ok(fig, path):
+    fig.savefig(path, dpi=60)
+    data = path.read_bytes()
+    return data[:8] == PNG and len(data) > 2000
+
+
+def test_every_figure_renders(tmp_path):
+    net, X, y = plot.xor_example()
+    pts = [[Fraction(i, 3), Fraction(-i, 5)] for i in range(-4, 5)]
+    labels = ["a" if i % 3 else "b" for i in range(len(pts))]
+    from lnnet_construct.verify import verify
+
+    reports = []
+    for k in (1, 2, 4, 6):
+        deep = net_deep(k)
+        pp = grid_points(2)[:20]
+        lab = [oracle_class(deep, p) for p in pp]
+        keep = [i for i, l in enumerate(lab) if l is not None]
+        reports.append((k, verify(deep, [pp[i] for i in keep], [lab[i] for i in keep])))
+    g = nx.DiGraph()
+    g.add_edge("t0", "m1")
+    g.add_edge("t2", "m1")
+    g.add_node("t1", layer=0, value=1.0, label="t1", cls="b")
+    figs = {
+        "regions": plot.plot_decision_regions(net, X, y),
+        "regions_argmax": plot.plot_decision_regions(ZOO["argmax3"](), grid_points(2)[:10], ["red"] * 10, resolution=50),
+        "circle": plot.plot_fold_on_circle(),
+        "trajectory": plot.plot_fold_trajectory(_plan_net(), pts, labels),
+        "margin_layers": plot.plot_margin_vs_depth(_plan_net(), pts, labels),
+        "margin_reports": plot.plot_margin_vs_depth(reports=reports),
+        "merge": plot.plot_merge_history(g),
+    }
+    for name, fig in figs.items():
+        assert _png_ok(fig, tmp_path / f"{name}.png"), name
+    assert "not certified" in figs["regions"].axes[0].get_title()
+    assert "certified" in figs["margin_reports"].axes[0].get_title()
+
+
+def test_regions_agree_with_certified_predictions():
+    from lnnet_construct.io.exports.parity import certified_margins
+
+    net = ZOO["eps_decimal"]()
+    xs, ys, codes = plot.decision_grid(net, (-2, 2), (-1.5, 1.5), resolution=41)
+    rng = np.random.default_rng(5)
+    cells = [(int(i), int(j)) for i, j in zip(rng.integers(0, 41, 150), rng.integers(0, 41, 150))]
+    pts = [(Fraction(float(xs[j])), Fraction(float(ys[i]))) for i, j in cells]
+    idx, margins = certified_margins(net, pts)
+    checked = 0
+    for (i, j), c, m in zip(cells, idx, margins):
+        if c is not None and m > 1e-9:
+            assert codes[i, j] == c
+            checked += 1
+    assert checked > 140
+    assert {0, 1} <= set(np.unique(codes))
+
+
+def test_plotted_image_is_the_grid():
+    net, X, y = plot.xor_example()
+    fig = plot.plot_decision_regions(net, X, y, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), resolution=30)
+    img = fig.axes[0].images[0].get_array()
+    _, _, codes = plot.decision_grid(net, (-0.5, 1.5), (-0.5, 1.5), resolution=30)
+    assert np.array_equal(np.ma.filled(img, -1), codes)
+
+
+def test_trajectories_match_the_closed_form_of_the_fold():
+    net = _plan_net()
+    pts = [[Fraction(1, 2), Fraction(1, 3)], [Fraction(-1), Fraction(2)], [Fraction(3), Fraction(0)]]
+    T = plot.fold_trajectories(net, pts)
+    assert T.shape == (3, 4)
+    for row, p in zip(T, pts):
+        t = float(p[0] + 2 * p[1])
+        assert row[0] == pytest.approx(t - float(PLAN[0][0]), rel=1e-14, abs=1e-14)
+        for k, (c, h) in enumerate(PLAN, start=1):
+            t = _closed_form(t, float(c), float(h), float(EPS))
+            assert row[k] == pytest.approx(t, rel=1e-13)
+
+
+def test_xor_figure_data():
+    net, X, y = plot.xor_example()
+    d = plot.fold_on_circle_data(net, X)
+    radius = np.hypot(d["circle"][:, 0], d["circle"][:, 1])
+    assert np.allclose(radius, math.sqrt(3), rtol=1e-14)             # eps = 0: on the circle of radius sqrt3
+    o = d["ordinate"]
+    assert o[0] == o[1]                                              # label 0 merges exactly (even in float)
+    assert o[2] == pytest.approx(math.sqrt(3), rel=1e-14) and o[3] == o[2]  # label 1 at the top
+    assert o[0] < d["threshold"] < o[2]
+    assert d["threshold"] == pytest.approx(4 / math.sqrt(6), rel=1e-14)   # θ = 4 on v2·y is 4/sqrt6 on u2·y
+    assert np.allclose(d["plane"][:, 1], math.sqrt(6))               # fixed height h |v2| = sqrt6
+    assert np.allclose(np.abs(d["direction"]) / np.linalg.norm(d["direction"]), [2 ** -0.5] * 2)
+    fig = plot.plot_fold_on_circle(net, X, y)
+    assert len(fig.axes) == 4
+
+
+def test_layer_gaps_against_brute_force():
+    net = _plan_net()
+    rng = np.random.default_rng(2)
+    pts = [[Fraction(int(a), 7), Fraction(int(b), 5)] for a, b in rng.integers(-20, 20, size=(25, 2))]
+    labels = ["a" if v % 2 else "b" for v in rng.integers(0, 10, 25)]
+    g = plot.layer_gaps(net, pts, labels)
+    T = plot.fold_trajectories(net, pts)
+    for k in range(T.shape[1]):
+        brute = min(abs(T[i, k] - T[j, k]) for i in range(25) for j in range(25) if labels[i] != labels[j])
+        assert g["gap"][k] == brute
+        assert g["bits"][k] == pytest.approx(-math.log2(brute / np.max(np.abs(T[:, k]))))
+
+
+def test_merge_history_places_nodes_by_layer_and_value():
+    g = nx.DiGraph()
+    for n, layer, value in [("a", 0, 0.0), ("b", 0, 2.0), ("c", 1, 1.0)]:
+        g.add_node(n, layer=layer, value=value, label=n.upper(), cls="x" if n != "b" else "y")
+    g.add_edges_from([("a", "c"), ("b", "c")])
+    fig = plot.plot_merge_history(g)
+    ax = fig.axes[0]
+    points = sorted((line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines)
+    assert points == [(0.0, 0.0), (0.0, 2.0), (1.0, 1.0)]
+    assert sorted(t.get_text() for t in ax.texts if t.get_text()) == ["A", "B", "C"]
+    assert sum(1 for t in ax.texts if not t.get_text()) == g.number_of_edges()   # one arrow per edge
+    with pytest.raises(InputError):
+        plot.plot_merge_history(nx.Graph())
+
+
+def test_merge_history_from_the_construction(tmp_path):
+    construct = pytest.importorskip("lnnet_construct.construct")
+    history = getattr(construct, "merge_history", None) or getattr(construct, "build_with_history", None)
+    if history is None:
+        pytest.skip("the construction exposes no merge history yet")
+    X = [[Fraction(i)] for i in range(6)]
+    labels = ["0", "1", "0", "1", "0", "1"]
+    result = history(X, labels)
+    graph = result if isinstance(result, nx.DiGraph) else next(r for r in result if isinstance(r, nx.DiGraph))
+    assert _png_ok(plot.plot_merge_history(graph), tmp_path / "merge.png")
+
+
+def test_wrong_inputs_are_refused():
+    with pytest.raises(InputError, match="2-D"):
+        plot.decision_grid(ZOO["ln_affine"](), (0, 1), (0, 1))
+    with pytest.raises(InputError, match="width 3"):
+        plot.fold_trajectories(ZOO["grouped"](), [[0, 1]])
+    with pytest.raises(InputError, match="labels"):
+        plot.layer_gaps(_plan_net(), [[0, 1], [1, 0]], ["a"])
+    with pytest.raises(InputError, match="reports"):
+        plot.plot_margin_vs_depth()
+
+
+def test_missing_matplotlib_gives_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'lnnet_construct\[plot\]'"):
+        plot.plot_fold_on_circle()
+    net = Network(2, [Affine([[1, 1]], [0])], classes=["a", "b"])
+    assert plot.decision_grid(net, (0, 1), (0, 1), resolution=3)[2].shape == (3, 3)  # data functions need no matplotlib

@@ -1,0 +1,425 @@
+"""The theorem registry: every id present with its proof file, sane metadata, and checkers that CAN fail.
+
+The "can fail" tests feed each checker a deliberately false ingredient (a
+monkeypatched package function returning a wrong value, or an instance
+outside the theorem's hypothesis) and require the verdict ``fails``; an
+undecidable ingredient must give ``inconclusive``, never ``holds``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from fractions import Fraction
+
+import pytest
+
+from lnnet_construct.errors import ArithmeticUndecided, InputError
+from lnnet_construct.theory import registry as reg
+from lnnet_construct.theory.checks import _support
+
+REQUIRED = (
+    "ln-circle", "lssr-affine-invariance", "lssr-ln-breaks", "thm-binary", "thm-multiclass", "vc-lower-bound",
+    "lng-hessian", "ln-rmsnorm-fold", "ln-lipschitz", "ln2-sign", "ln-one-stationary", "gram-isometry",
+)
+PROOFS = reg.proofs_dir()
+
+
+def _construct_available() -> bool:
+    try:
+        from lnnet_construct.construct import build  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_construct = pytest.mark.skipif(not _construct_available(), reason="lnnet_construct.construct.build not available")
+
+
+# ----------------------------------------------------------------------------- registry contents
+
+
+def test_all_required_ids_in_order():
+    assert reg.theorem_ids() == REQUIRED
+
+
+@pytest.mark.parametrize("tid", REQUIRED)
+def test_metadata(tid):
+    t = reg.get_theorem(tid)
+    assert t.id == tid and t.proof == f"proofs/{tid}.md"
+    assert t.mode in ("exact", "rigorous")
+    assert len(t.statement) > 60 and t.formula and t.title
+    assert t.source.split()[0] in ("paper", "ours")
+    names = [p.name for p in t.params]
+    assert len(names) == len(set(names)) and set(names) <= {"m", "L", "d", "K", "seed"}
+    for p in t.params:
+        assert (p.minimum is None or p.default >= p.minimum) and (p.maximum is None or p.default <= p.maximum)
+    json.dumps(t.to_json())
+
+
+@pytest.mark.skipif(not PROOFS.is_dir(), reason="proofs/ has not been written yet")
+@pytest.mark.parametrize("tid", REQUIRED)
+def test_proof_file_exists_and_names_the_theorem(tid):
+    path = PROOFS / f"{tid}.md"
+    assert path.is_file(), f"missing {path}"
+    text = path.read_text(encoding="utf-8")
+    assert f"`{tid}`" in text or tid in text.splitlines()[0]
+
+
+@pytest.mark.skipif(not (PROOFS / "README.md").is_file(), reason="proofs/README.md has not been written yet")
+@pytest.mark.parametrize("tid", REQUIRED)
+def test_source_agrees_with_proofs_index(tid):
+    """The registry's 'paper'/'ours' tag is the one the proofs index gives (first word of the source column)."""
+    rows = [r for r in (PROOFS / "README.md").read_text(encoding="utf-8").splitlines() if r.startswith(f"| `{tid}`")]
+    assert len(rows) == 1
+    source_cell = rows[0].rstrip("|").split("|")[-1].strip()
+    assert reg.get_theorem(tid).source.split()[0] == source_cell.split()[0]
+
+
+def test_unknown_id_lists_valid_ids():
+    with pytest.raises(InputError) as e:
+        reg.get_theorem("ln-cirle")
+    msg = str(e.value)
+    assert "\n" not in msg and all(tid in msg for tid in REQUIRED)
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+def test_parameters_validated():
+    t = reg.get_theorem("ln2-sign")
+    assert t.resolve_params() == {"m": 6, "seed": 0}
+    assert t.resolve_params(m=2, L=None) == {"m": 2, "seed": 0}
+    with pytest.raises(InputError, match="does not use --L"):
+        t.resolve_params(L=3)
+    with pytest.raises(InputError, match=r"outside \[1, 100\]"):
+        t.resolve_params(m=0)
+    with pytest.raises(InputError, match="integer"):
+        t.resolve_params(m=True)
+    with pytest.raises(InputError, match="integer"):
+        t.resolve_params(m="3")
+    with pytest.raises(InputError, match="at least K points"):
+        reg.get_theorem("thm-multiclass").run(m=3, K=4)
+
+
+def test_instances_are_seeded():
+    t = reg.get_theorem("lssr-affine-invariance")
+    a, b, c = t.instance(seed=1), t.instance(seed=1), t.instance(seed=2)
+    assert a["x1"] == b["x1"] and a["maps"] == b["maps"]
+    assert (a["x1"], a["x2"]) != (c["x1"], c["x2"])
+    r1, r2 = t.run(seed=1), t.run(seed=1)
+    assert r1.evidence == r2.evidence
+
+
+def test_result_json_is_exact_text():
+    r = reg.run_check("lssr-affine-invariance", m=6, d=2, seed=4)
+    doc = r.to_json()
+    assert json.loads(json.dumps(doc)) == doc
+    assert doc["id"] == "lssr-affine-invariance" and doc["status"] == "holds" and doc["exit_code"] == 0
+    assert doc["params"] == {"m": 6, "d": 2, "seed": 4} and doc["mode"] == "exact"
+    # exact values are strings p/q, re-parsable exactly
+    before = doc["evidence"]["lssr_before"]
+    assert re.fullmatch(r"-?\d+(/\d+)?", before)
+    for c in doc["evidence"]["claims"]:
+        assert set(c) >= {"claim", "result"} and c["result"] in ("holds", "fails", "inconclusive")
+
+
+def test_exact_text_and_jsonable():
+    import sympy
+
+    assert _support.exact_text(Fraction(7, -3)) == "-7/3"
+    assert _support.exact_text(sympy.sqrt(12) - 1) in ("-1 + 2*sqrt(3)", "2*sqrt(3) - 1")
+    assert _support.exact_text(sympy.root(2, 3)) == "2**(1/3)"      # not in the grammar: sympy text
+    assert _support.jsonable({1: (Fraction(1, 2), None)}) == {"1": ["1/2", None]}
+
+
+@pytest.mark.parametrize("expr", ["1 + sqrt(2)/2", "-3*sqrt(2)/4", "sqrt(6)*sqrt(3)/7 - 2", "1/(1 + sqrt(2))",
+                                  "sqrt(1 + sqrt(2))", "3*sqrt(12)", "-sqrt(5)", "(2 - sqrt(3))*(2 + sqrt(3))"])
+def test_exact_text_round_trips_through_the_grammar(expr):
+    """Evidence strings of sympy values parse back (FORMATS grammar) to the same number."""
+    import sympy
+
+    from lnnet_construct.numbers import parse_number
+
+    value = parse_number(expr)
+    value = value.to_sympy() if hasattr(value, "to_sympy") else sympy.Rational(value.numerator, value.denominator)
+    back = parse_number(_support.exact_text(value))
+    back = back.to_sympy() if hasattr(back, "to_sympy") else sympy.Rational(back.numerator, back.denominator)
+    assert sympy.simplify(back - value) == 0
+
+
+def test_claims_refuse_non_bool():
+    import sympy
+
+    c = _support.Claims()
+    with pytest.raises(TypeError):
+        c.add("sympy truth", sympy.Rational(1) < 2)
+    c.add("a", True)
+    c.add("b", None)
+    assert c.status == "inconclusive"
+    c.add("c", False)
+    assert c.status == "fails" and c.failed() == ["b", "c"]
+    assert _support.Claims().status == "inconclusive"       # nothing checked is not "holds"
+
+
+def test_symbolic_zero_three_valued(monkeypatch):
+    import sympy
+
+    x = sympy.Symbol("x", positive=True)
+    assert _support.symbolic_zero(sympy.sqrt(x) ** 2 - x) is True
+    assert _support.symbolic_zero(sympy.sqrt(x**2 + 1) - x - 1) is False
+    # if simplify cannot prove it and every sample is undecidable, the answer is None
+    monkeypatch.setattr(sympy, "simplify", lambda e: e)
+    t = sympy.Symbol("t", real=True)
+    assert _support.symbolic_zero(sympy.sin(t) ** 2 + sympy.cos(t) ** 2 - 1) in (None, True)
+
+
+# ----------------------------------------------------------------------------- undecided -> inconclusive
+
+
+def test_undecided_sign_is_inconclusive(monkeypatch):
+    from lnnet_construct.theory.checks import one_ln
+
+    def undecided(*a, **k):
+        raise ArithmeticUndecided("sign undecided at the cap")
+
+    monkeypatch.setattr(one_ln.ol, "ln2", undecided)
+    r = reg.run_check("ln2-sign", m=2)
+    assert r.status == "inconclusive" and r.exit_code == 2 and "undecided" in r.summary
+
+
+def test_unprovable_identity_is_inconclusive(monkeypatch):
+    from lnnet_construct.theory.checks import one_ln
+
+    monkeypatch.setattr(one_ln, "symbolic_zero", lambda e, **k: None)
+    r = reg.run_check("ln2-sign", m=2)
+    assert r.status == "inconclusive"
+
+
+# ----------------------------------------------------------------------------- checkers can fail
+
+
+def _fails(tid, **params):
+    r = reg.run_check(tid, **params)
+    assert r.status == "fails", r.to_json()
+    assert r.exit_code == 1
+    return r
+
+
+def test_ln_circle_fails_with_a_wrong_layernorm(monkeypatch):
+    import lnnet_construct.fold  # noqa: F401 - bind the real layer_norm in modules that import it by name
+    import lnnet_construct.ops as ops
+
+    reg.theorems()
+    real = ops.layer_norm
+
+    def doubled_eps(x, *, eps=0, **k):   # eps enters twice: wrong exactly when eps != 0
+        return real(x, eps=eps * 2, **k)
+
+    monkeypatch.setattr(ops, "layer_norm", doubled_eps)
+    r = _fails("ln-circle", m=1)
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert any("eps" in f for f in failed)
+    assert not any(c["claim"].startswith("||LN(x)||^2 = 3") and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+def test_ln_circle_fails_when_the_fold_does_not_merge(monkeypatch):
+    import lnnet_construct.fold as fold
+
+    real = fold.fold_value
+    monkeypatch.setattr(fold, "fold_value", lambda t, c, h, eps, A: real(t, c, h, eps, A) + (t > c) * Fraction(1, 10**9))
+    r = _fails("ln-circle", m=2)
+    assert any("merges mirror points" in c["claim"] and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+def test_lssr_affine_fails_if_lssr_is_wrong(monkeypatch):
+    from lnnet_construct.theory.checks import lssr as chk
+
+    real = chk.ssr_mod.lssr
+    calls = []
+
+    def wrong(x1, x2, **k):   # the first call (the base set) is too large by 1/100
+        calls.append(1)
+        v = real(x1, x2, **k)
+        return v + Fraction(1, 100) if len(calls) == 1 else v
+
+    monkeypatch.setattr(chk.ssr_mod, "lssr", wrong)
+    r = _fails("lssr-affine-invariance")
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert any("pseudo-inverse" in f for f in failed) and any("injective" in f for f in failed)
+
+
+def test_lssr_breaks_fails_if_the_witness_does_not_collapse(monkeypatch):
+    from lnnet_construct.theory.checks import lssr as chk
+
+    real = chk.ssr_mod.xor_witness
+    monkeypatch.setattr(chk.ssr_mod, "xor_witness",
+                        lambda **k: dataclasses.replace(real(**k), lssr_after=Fraction(1, 2), collapsed=False))
+    _fails("lssr-ln-breaks")
+
+
+def test_lng_hessian_fails_with_a_wrong_closed_form(monkeypatch):
+    from lnnet_construct.theory.checks import hessian as chk
+
+    real = chk.hes.lng_hessian_closed_form
+    monkeypatch.setattr(chk.hes, "lng_hessian_closed_form", lambda x, g: real(x, g) * (1 if g == 1 else 2))
+    _fails("lng-hessian", d=6)
+
+
+def test_lng_hessian_fails_if_equality_is_misjudged(monkeypatch):
+    """A point with unequal group means given as the 'equal-stats' point must not pass as equality."""
+    from lnnet_construct.theory.checks import hessian as chk
+
+    t = reg.get_theorem("lng-hessian")
+    inst = t.instance(d=6, seed=1)
+    inst["equal"] = dict(inst["shifted"])
+    assert chk.check(inst).status == "fails"
+
+
+def test_rmsnorm_fold_fails_without_centering(monkeypatch):
+    from lnnet_construct.theory.checks import rmsnorm as chk
+
+    monkeypatch.setattr(chk.rf, "center_affine", lambda w, b: (tuple(map(tuple, w)), tuple(b)))
+    r = _fails("ln-rmsnorm-fold")
+    assert any(c["claim"].startswith("LN_eps(Wx+b) = RMS") and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+def test_rmsnorm_fold_fails_if_the_detector_accepts_everything(monkeypatch):
+    from lnnet_construct.theory.checks import rmsnorm as chk
+
+    real = chk.rf.find_foldable_layernorms
+
+    def accept_all(g):
+        return {n: dataclasses.replace(d, foldable=True, reason="") for n, d in real(g).items()}
+
+    monkeypatch.setattr(chk.rf, "find_foldable_layernorms", accept_all)
+    r = _fails("ln-rmsnorm-fold")
+    assert any("ReLU" in c["claim"] and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+def test_lipschitz_fails_outside_its_hypothesis():
+    """At d = 2 the norm is not 1/s: feeding a d = 2 instance (bypassing the parameter check) must fail."""
+    from lnnet_construct.theory.checks import lipschitz as chk
+
+    inst = chk.generate(d=3, m=2, seed=0)
+    inst["d"] = 2
+    inst["points"] = [x[:2] if x[0] != x[1] else [x[0], x[0] + 1] for x in inst["points"]]
+    assert chk.check(inst).status == "fails"
+
+
+def test_lipschitz_fails_with_a_wrong_jacobian(monkeypatch):
+    from lnnet_construct.theory.checks import lipschitz as chk
+
+    real = chk.lip.ln_jacobian_closed_form
+    monkeypatch.setattr(chk.lip, "ln_jacobian_closed_form", lambda x, eps=0: real(x, eps) * 2)
+    _fails("ln-lipschitz", m=1)
+
+
+def test_ln2_sign_fails_with_a_wrong_closed_form(monkeypatch):
+    from lnnet_construct.theory.checks import one_ln as chk
+
+    monkeypatch.setattr(chk.ol, "ln2", lambda a, b, eps=0: (Fraction(1), Fraction(-1)))
+    _fails("ln2-sign")
+
+
+def test_one_stationary_fails_with_a_wrong_derivative(monkeypatch):
+    from lnnet_construct.theory.checks import one_ln as chk
+
+    real = chk.ol.derivative_numerator
+    monkeypatch.setattr(chk.ol, "derivative_numerator", lambda *a: (real(*a)[0] + 1, real(*a)[1]))
+    _fails("ln-one-stationary", m=2)
+
+
+def test_one_stationary_fails_when_values_wiggle(monkeypatch):
+    """The grid test is independent of the derivative: a function with two bumps is caught."""
+    from lnnet_construct.theory.checks import one_ln as chk
+
+    real = chk.ol.one_ln_value
+    monkeypatch.setattr(chk.ol, "one_ln_value",
+                        lambda a, w, b, c, eps, x, arith="exact": real(a, w, b, c, eps, x, arith=arith)
+                        + (100 if x in (Fraction(-3), Fraction(3)) else 0))
+    r = _fails("ln-one-stationary", m=1)
+    assert any("change direction" in c["claim"] and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+def test_gram_isometry_fails_without_normalising(monkeypatch):
+    import sympy
+
+    from lnnet_construct.theory.checks import isometry as chk
+
+    monkeypatch.setattr(chk.iso, "normalise_rows_gram",
+                        lambda g: sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in r] for r in g]))
+    _fails("gram-isometry")
+
+
+@needs_construct
+def test_thm_binary_fails_with_a_wrong_network(monkeypatch):
+    """A builder whose read-out is negated: the verifier refutes the points."""
+    import lnnet_construct.construct as construct
+    from lnnet_construct.network import Affine, Network
+
+    real = construct.build
+
+    def negated(points, labels, **k):
+        net = real(points, labels, **k)
+        last = net.layers[-1]
+        flipped = Affine([[-v for v in row] for row in last.weight], [-v for v in last.bias])
+        return Network(net.input_dim, net.layers[:-1] + (flipped,), net.classes, net.decision)
+
+    monkeypatch.setattr(construct, "build", negated)
+    r = _fails("thm-binary", m=6, d=1)
+    assert any("certified" in c["claim"] and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+@needs_construct
+def test_thm_binary_fails_when_too_deep(monkeypatch):
+    """A correct network with extra monotone layers beyond m - 2 breaks the depth claim only."""
+    import lnnet_construct.construct as construct
+    from lnnet_construct.network import Affine, LayerNorm, Network
+
+    real = construct.build
+
+    def deeper(points, labels, **k):
+        net = real(points, labels, **k)
+        head, out = list(net.layers[:-1]), net.layers[-1]
+        if not any(isinstance(layer, LayerNorm) for layer in head):
+            return net
+        # An extra identity-like block: A = I keeps the LN output, a second LN of an LN output is itself.
+        ident = Affine([[1 if i == j else 0 for j in range(3)] for i in range(3)], [0, 0, 0])
+        extra = [ident, LayerNorm()] * (len(points))
+        return Network(net.input_dim, head + extra + [out], net.classes, net.decision)
+
+    monkeypatch.setattr(construct, "build", deeper)
+    r = _fails("thm-binary", m=6, d=1, seed=2)
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert failed and all(f.startswith("depth") for f in failed)
+
+
+def test_vc_fails_with_a_swapped_network():
+    """Give one labelling its complement's network: verification refutes it."""
+    from lnnet_construct.io.witness import Labelling, Witness
+    from lnnet_construct.theory.checks import construction as chk
+    from lnnet_construct.theory.vc import shatter
+
+    w = shatter(depth=2, dim=1, largest=False, certify=False)
+    labs = list(w.labellings)
+    bad = Labelling(labs[1].labels, labs[-2].network)
+    labs[1] = bad
+    inst = {"L": 2, "d": 1, "seed": 0, "witness": Witness(w.depth, w.points, labs, dict(w.meta))}
+    out = chk.check_vc(inst)
+    assert out.status == "fails"
+    failed = [c["claim"] for c in out.evidence["claims"] if c["result"] == "fails"]
+    assert any("verify_witness" in f for f in failed) and any("independently" in f for f in failed)
+
+
+def test_vc_fails_with_a_missing_labelling_or_too_few_points():
+    from lnnet_construct.io.witness import Witness
+    from lnnet_construct.theory.checks import construction as chk
+    from lnnet_construct.theory.vc import shatter
+
+    w = shatter(depth=2, dim=1, largest=False, certify=False)
+    short = Witness(w.depth, w.points, list(w.labellings)[:-1], dict(w.meta))
+    assert chk.check_vc({"L": 2, "d": 1, "seed": 0, "witness": short}).status == "fails"
+    # the same witness claimed for L = 3 has N = 4 < 5 points
+    assert chk.check_vc({"L": 3, "d": 1, "seed": 0, "witness": w}).status == "fails"
