@@ -71,7 +71,7 @@ def run(args) -> int:
         t0 = time.perf_counter()
         report = verify(net, pts.points, pts.labels)
         t_verify = time.perf_counter() - t0
-        write_certificate(report, out / f"{name}.certificate.json")
+        write_certificate(report, net, pts.points, pts.labels, out / f"{name}.certificate.json")
         _say(args.quiet, f"{name}: {report.verified} verified, {report.refuted} refuted, "
              f"{report.inconclusive} inconclusive in {t_verify:.2f}s; "
              f"smallest certified relative margin {float(report.min_relative_margin):.3g}")
