@@ -41,6 +41,19 @@ from lnnet_construct.io.witness import save_witness
 RESULTS = Path(__file__).resolve().parent / "results" / "vc_search.json"
 
 
+NOTES = """
+What was searched: fold chains (MATH.md §2.2; the networks lnnet_construct.fold.fold_network builds) with a
+per-labelling projection direction (one per cell of the direction arrangement in R^2), per layer one fold
+centre per cell between critical points and h in {1/4, 1/2, 1, 2} x (largest distance), depth-first with
+the run bound as pruning (node budget 4000 per labelling); point sets: symmetric / random / random-gap sets
+of integers on a line, rounded-circle / random / centrally symmetric integer sets in the plane (no three
+collinear), tried in turn for N = L+3, L+4, ...; a set counts only when all 2^N networks are certified.
+Not searched: rank-2 first layers (wedge classifiers in R^2: a float LP screen of wedges and strips on
+60 random 7-point sets found no 7-point set for L = 1) and rank-2 inner layers on a line (200,000 random
+second layers gave at most 4 sign changes, the fold-chain bound for L = 2).  These are experiments, not
+proofs; no upper bound is claimed for d = 2."""
+
+
 def bound_note(L: int, d: int) -> str:
     if d == 1 and L == 1:
         return "optimal: one LayerNorm on a line changes sign at most twice, so N <= 3"
@@ -66,6 +79,8 @@ def run_pair(L: int, d: int, budget: float, max_points: int, seed: int) -> dict:
         status = "found (certified)"
         if d == 1 and best == 2**L + 1:
             status += ", optimal for fold chains"
+        elif best >= max_points:
+            status += f", search stops at N = {max_points}"
     elif d == 1 and L == 1:
         status = "L + 2 is optimal"
     else:
@@ -144,6 +159,7 @@ def main(argv=None) -> int:
     for r in rows:
         srch = f"N={r['search_n']} in {r['search_seconds']:.0f}s"
         print(f"{r['L']:>2} {r['d']:>2} {r['baseline_n']:>4} {r['best_n']:>4}  {r['status']:<42} {srch:<34} {r['bound']}")
+    print(NOTES)
     if l12:
         print(f"\nL = 12 baseline: {l12['n_points']} points, {l12['networks']} networks; build {l12['build_s']}s; "
               f"certify {l12['certify_in_memory_s']}s in memory, {l12['certify_from_file_s']}s from the "

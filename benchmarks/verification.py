@@ -194,7 +194,7 @@ def main(argv=None):
     ap.add_argument("--out", default=str(RESULTS / "verification.json"))
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(HEADER)
+    print(HEADER, flush=True)
     rows = run(sizes, args.repeats, args.seed, args.network)
     for r in rows:
         print(f"m={r['m']}: {r['network']}")

@@ -180,7 +180,8 @@ class LNNetClassifier:
         """Certified class of each row (``None`` where undecided; see module docstring)."""
         from .predict import predict
 
-        preds = predict(self.network_, self._points(X), arith="interval", max_bits=self.max_bits)
+        points = self._points(X)
+        preds = predict(self.network_, points, arith="interval", max_bits=self.max_bits)
         labels = [None if p is None else self._by_text[str(p)] for p in preds]
         if any(v is None for v in labels):
             return np.array(labels, dtype=object)

@@ -356,9 +356,12 @@ def plot_merge_history(graph, *, ax=None, title: str | None = None):
     """Draw a construction's merge history (a networkx DiGraph) layer by layer.
 
     Nodes are placed by their ``layer`` attribute (or topological generation)
-    along x and by their ``value`` attribute (or order) along y; a node's
-    ``label`` attribute (else its name) is written beside it, and its
-    ``class``/``cls`` attribute picks the colour.
+    along x and by their ``value`` attribute (or order) along y; the
+    ``class``/``cls`` attribute picks the colour.  Beside each node goes its
+    ``members`` (the data rows, 1-based, when there are at most six), else
+    its ``label`` attribute, else its name.  This is the layout of
+    :attr:`lnnet_construct.construct.BuildResult.history`, whose ``value`` is
+    a float (NOT certified).
     """
     _mpl()
     import networkx as nx
@@ -402,7 +405,12 @@ def plot_merge_history(graph, *, ax=None, title: str | None = None):
         x, y = pos[n]
         c = str(data.get("class", data.get("cls", "")))
         ax.plot([x], [y], "o", color=colour[c], markersize=7, markeredgecolor="k", markeredgewidth=0.5, zorder=3)
-        ax.annotate(str(data.get("label", n)), (x, y), textcoords="offset points", xytext=(5, 3), fontsize=7)
+        members = data.get("members")
+        if members is not None and 0 < len(members) <= 6:
+            text = "{" + ",".join(str(r + 1) for r in sorted(members)) + "}"
+        else:
+            text = str(data.get("label", n))
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, 3), fontsize=7)
     ax.set_xlabel("layer")
     ax.set_ylabel("value")
     ax.set_title(title or f"merge history ({graph.number_of_nodes()} nodes)", fontsize=9)

@@ -18,7 +18,7 @@ REQUIRED = (
     "lng-hessian", "ln-rmsnorm-fold", "ln-lipschitz", "ln2-sign", "ln-one-stationary", "gram-isometry",
 )
 #: Default checks that take more than a few seconds here (measured; see the report).
-SLOW = {"ln-circle", "lng-hessian"}
+SLOW = {"ln-circle", "lng-hessian", "vc-lower-bound"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -88,9 +88,9 @@ def test_parameters_reach_the_instance(capsys):
 
 
 def test_vc_parameters(capsys):
-    code, out, _ = run(capsys, "vc-lower-bound", "--L", 2, "--d", 2, "--json")
+    code, out, _ = run(capsys, "vc-lower-bound", "--L", 1, "--d", 2, "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["evidence"]["L"] == 2 and doc["evidence"]["N"] >= 4
+    assert code == 0 and doc["evidence"]["L"] == 1 and doc["evidence"]["N"] >= 3
     assert all(len(p) == 2 for p in doc["evidence"]["points"])
 
 

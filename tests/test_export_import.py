@@ -92,6 +92,18 @@ def test_nested_sequential_identity_groupnorm_and_defaults():
     assert np.all(np.abs(got - want) <= E)
 
 
+def test_scripted_nested_model_imports_like_the_eager_one():
+    m = nn.Sequential(nn.Linear(2, 6), nn.GroupNorm(3, 6, eps=1e-3), nn.Sequential(nn.Identity(), nn.Linear(6, 4)),
+                      nn.LayerNorm(4, bias=False), nn.Linear(4, 1))
+    with torch.no_grad():
+        m[3].weight.copy_(torch.tensor([1.0, 2.0, 0.5, -1.0]))
+    with jit_quiet():
+        scripted = torch.jit.script(m)
+    net = from_torch(scripted)
+    assert net == from_torch(m)
+    assert net.layers[1].groups == 3 and net.layers[3].weight == (1, 2, D(1, 2), -1) and net.layers[3].bias is None
+
+
 def test_eps_as_decimal_or_binary():
     m = nn.Sequential(nn.Linear(1, 3), nn.LayerNorm(3, eps=1e-5))
     m.append(nn.Linear(3, 1))

@@ -263,8 +263,8 @@ def test_lng_hessian_fails_with_a_wrong_closed_form(monkeypatch):
     from lnnet_construct.theory.checks import hessian as chk
 
     real = chk.hes.lng_hessian_closed_form
-    monkeypatch.setattr(chk.hes, "lng_hessian_closed_form", lambda x, g: real(x, g) * (1 if g == 1 else 2))
-    _fails("lng-hessian", d=6)
+    monkeypatch.setattr(chk.hes, "lng_hessian_closed_form", lambda x, g: real(x, g) * 2)
+    _fails("lng-hessian", d=4)
 
 
 def test_lng_hessian_fails_if_equality_is_misjudged(monkeypatch):
@@ -394,6 +394,26 @@ def test_thm_binary_fails_when_too_deep(monkeypatch):
     r = _fails("thm-binary", m=6, d=1, seed=2)
     failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
     assert failed and all(f.startswith("depth") for f in failed)
+
+
+@needs_construct
+def test_thm_multiclass_fails_with_swapped_outputs(monkeypatch):
+    """Swap two output rows of the argmax read-out: some points get the wrong class."""
+    import lnnet_construct.construct as construct
+    from lnnet_construct.network import Affine, Network
+
+    real = construct.build
+
+    def swapped(points, labels, **k):
+        net = real(points, labels, **k)
+        last = net.layers[-1]
+        rows, bias = list(last.weight), list(last.bias)
+        rows[0], rows[1], bias[0], bias[1] = rows[1], rows[0], bias[1], bias[0]
+        return Network(net.input_dim, net.layers[:-1] + (Affine(rows, bias),), net.classes, net.decision)
+
+    monkeypatch.setattr(construct, "build", swapped)
+    r = _fails("thm-multiclass", m=7, K=3, d=1)
+    assert any("certified" in c["claim"] and c["result"] == "fails" for c in r.evidence["claims"])
 
 
 def test_vc_fails_with_a_swapped_network():

@@ -51,6 +51,17 @@ def test_round_trip_is_exact_and_byte_stable(w2, tmp_path):
     assert dumps_witness(back) == p.read_text()
 
 
+def test_fast_writer_equals_network_to_dict(w2):
+    """Lazily held networks are written from their layers; the text must equal the full writer's."""
+    from lnnet_construct.io.network_file import network_to_dict
+
+    lazy = dumps_witness(w2)
+    built = Witness(w2.depth, w2.points, [Labelling(lab.labels, lab.network) for lab in w2.labellings], w2.meta)
+    assert dumps_witness(built) == lazy
+    doc = json.loads(lazy)
+    assert doc["labellings"][7]["network"] == json.loads(json.dumps(network_to_dict(w2.labellings[7].network)))
+
+
 def test_document_shape_matches_formats_md(w2_doc):
     assert w2_doc["format"] == "lnnet-witness" and w2_doc["version"] == 1 and w2_doc["depth"] == 2
     assert w2_doc["points"] == [["0"], ["1"], ["2"], ["3"]]

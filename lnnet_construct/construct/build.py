@@ -55,7 +55,7 @@ from ..errors import ConstructionError, InputError, NumberFormatError
 from ..numbers import format_number, to_exact
 from ..numbers import Expr
 from .data import Dataset, prepare
-from .greedy import choose_fold
+from .greedy import choose_fold, propagate_error
 from .history import merge_history
 from .numeric import FloatBackend, MpBackend
 from .paper import is_done, plan_paper, plan_paper_exact
@@ -285,14 +285,22 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     n = ds.m
     opts = dict(n_random=int(min(2000, max(300, 3_000_000 // max(n, 1)))),
                 uniform=int(min(1000, max(150, 1_500_000 // max(n, 1)))))
+    # forward-error model (units of the unit roundoff): coordinates rounded, then w·x summed
+    err = np.array([float(sum(abs(wk * xk) for wk, xk in zip(w, p))) for p in ds.points]) + \
+        np.abs(np.array([float(v) for v in t]))
     while not is_done(st.run_labels, k):
         if tracker.depth >= cap:
             extra["fallback"] = f"the default plan reached the paper's bound ({cap} layers); used the paper's plan"
             plan, layers, groups, ex = _plan_paper(ds, eps, None, progress)
             extra.update(ex)
             return plan, layers, groups, extra
-        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **opts)
+        fast = tracker.backend.name == "float64"
+        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, err,
+                             **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3)))
+        before = tracker.backend.to_float(tracker.values) + float(tracker.offset)
+        c_abs = float(choice.c_rel + tracker.offset)
         tracker.apply(choice.c_rel, choice.h, choice.lam)
+        err = propagate_error(err, before, c_abs, float(choice.h), float(tracker.eps_eff(choice.lam)))
         st = tracker.certify()
         runs.append(st.runs)
         if progress is not None:
@@ -335,18 +343,25 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
         # certified bounds of the final clusters (exact values, enclosed)
         from ..arith.arb import ArbArith
 
-        A = ArbArith(256)
-        lows, highs, run_labels = [], [], []
-        for v, lab, _ in final:
-            with A.active():
-                ball = A.const(v)
-            lo, hi = A.lower(ball), A.upper(ball)
-            if run_labels and run_labels[-1] == lab:
-                highs[-1] = hi
-            else:
-                lows.append(lo)
-                highs.append(hi)
-                run_labels.append(lab)
+        bits = 256
+        while True:
+            A = ArbArith(bits)
+            lows, highs, run_labels = [], [], []
+            for v, lab, _ in final:
+                with A.active():
+                    ball = A.const(v)
+                lo, hi = A.lower(ball), A.upper(ball)
+                if run_labels and run_labels[-1] == lab:
+                    highs[-1] = hi
+                else:
+                    lows.append(lo)
+                    highs.append(hi)
+                    run_labels.append(lab)
+            if all(h < lo for h, lo in zip(highs, lows[1:])):
+                break
+            bits *= 4
+            if bits > 1 << 18:  # pragma: no cover - distinct algebraic numbers separate long before
+                raise ConstructionError("could not separate the final clusters")
         readout = _readout_from(_Bounds(lows, highs, run_labels), k)
         runs = tuple(count_runs([c[1] for c in layer]) for layer in layers)
         plan = Plan(tuple(w), tuple(folds), readout, runs, "paper", True)
@@ -362,15 +377,17 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
             fl_layers.append(vals)
             groups.append(gid)
         return plan, fl_layers, groups, {}
-    tracker = Tracker(t, ds.labels, eps, MpBackend(128), keep_history=True)
-    st0 = tracker.certify()
+    def make_tracker():
+        return Tracker(t, ds.labels, eps, MpBackend(128), keep_history=True)
+
+    st0 = make_tracker().certify()
     total = max(st0.runs - max(k, 2), 1)
 
     def _progress(runs_now):
         if progress is not None:
             progress(min(total, st0.runs - runs_now), total)
 
-    groups = plan_paper(tracker, ds.labels, k, progress=_progress)
+    tracker, groups = plan_paper(make_tracker, ds.labels, k, progress=_progress)
     st = tracker.certify()
     readout = _readout_from(st, k)
     runs = [st0.runs]

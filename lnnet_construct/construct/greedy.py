@@ -128,26 +128,61 @@ def label_cell(ts, ls, c, run_start, run_end):
     return (dl.min() if len(dl) else big), (dr.min() if len(dr) else big)
 
 
-def _gaps(ts, ls, c, hs, eps_eff, backend):
-    """Smallest post-fold gap between opposite-label neighbours, for each height in ``hs``."""
+#: Rounding-error model constant: each layer adds about ``KAPPA * u`` times the size of its operands.
+KAPPA = 4.0
+
+
+def fold_slope(r, h, eps_eff):
+    """``|F'(r)| = 4 h r / q^{3/2}`` with ``q = (2 r^2 + 6 h^2)/3 + eps`` (float64)."""
+    with np.errstate(under="ignore", over="ignore"):
+        q = (2 * r * r + 6 * h * h) / 3 + eps_eff
+        return 4 * h * r / (q * np.sqrt(q))
+
+
+def propagate_error(err, values, c, h, eps_eff):
+    r"""Forward-error bound after a fold, in units of the unit roundoff ``u`` (float64 model).
+
+    ``e' = |F'(r)| (e + KAPPA (|t| + |c| + h)) + KAPPA * PEAK``: the affine layer
+    rounds ``t - c`` relative to its operands, the error is carried through the
+    fold's slope, and LayerNorm adds a few roundings of its outputs (at most
+    ``PEAK`` in size).  It is a model for choosing folds, not a bound anyone
+    relies on (certificates come from interval arithmetic).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    r = np.abs(v - c)
+    return fold_slope(r, h, eps_eff) * (err + KAPPA * (np.abs(v) + abs(c) + h)) + KAPPA * PEAK
+
+
+def _ratios(ts, ls, es, c, hs, eps_eff, backend):
+    """Smallest post-fold ``gap / (error_a + error_b)`` over opposite-label neighbours, per height.
+
+    The gap is computed in the backend's precision; the error model in float64.
+    """
     r = np.abs(ts - c)
     o = np.argsort(r, kind="stable")
-    rs, l2 = r[o], ls[o]
+    rs, l2, e2 = r[o], ls[o], es[o]
     mask = l2[1:] != l2[:-1]
     ra, rb = rs[:-1][mask], rs[1:][mask]
     if len(ra) == 0:
         return np.full(len(hs), np.inf)
-    if backend.name == "float64":
-        with np.errstate(under="ignore", over="ignore"):
-            H = hs[:, None]
-            fa = 6 * H / np.sqrt((2 * ra[None, :] ** 2 + 6 * H**2) / 3 + eps_eff)
-            fb = 6 * H / np.sqrt((2 * rb[None, :] ** 2 + 6 * H**2) / 3 + eps_eff)
-            return (fa - fb).min(axis=1)
+    va = np.abs(ts[o][:-1][mask]).astype(np.float64)
+    vb = np.abs(ts[o][1:][mask]).astype(np.float64)
+    ea, eb = e2[:-1][mask], e2[1:][mask]
+    fc = abs(float(c))
+    raf, rbf = ra.astype(np.float64), rb.astype(np.float64)
     out = []
-    for h in hs:
-        fa = backend.fold(ra, 0, h, eps_eff)
-        fb = backend.fold(rb, 0, h, eps_eff)
-        out.append(float(min(fa - fb)))
+    with np.errstate(under="ignore", over="ignore", divide="ignore"):
+        for h in hs:
+            hf = float(h)
+            if backend.name == "float64":
+                gap = 6 * hf / np.sqrt((2 * raf**2 + 6 * hf**2) / 3 + eps_eff) - \
+                    6 * hf / np.sqrt((2 * rbf**2 + 6 * hf**2) / 3 + eps_eff)
+            else:
+                gap = (backend.fold(ra, 0, h, eps_eff) - backend.fold(rb, 0, h, eps_eff)).astype(np.float64)
+            ef = float(eps_eff)
+            err = (fold_slope(raf, hf, ef) * (ea + KAPPA * (va + fc + hf)) +
+                   fold_slope(rbf, hf, ef) * (eb + KAPPA * (vb + fc + hf)) + 2 * KAPPA * PEAK)
+            out.append(float(np.min(gap / err)))
     return np.array(out)
 
 
@@ -160,10 +195,10 @@ def _run_bounds(ls):
     return starts[run_idx], ends[run_idx]
 
 
-def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
-                n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-6,
-                hard_floor: float = 1e-12, beta: float = 1.0, uniform: int = 0,
-                recondition: bool = False) -> FoldChoice:
+def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, errors=None, *,
+                n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-5,
+                hard_floor: float = 1e-14, beta: float = 1.0, uniform: int = 0,
+                recondition: bool = False, h_stride: int = 1) -> FoldChoice:
     """Plan one fold for the current values (see module docstring).
 
     Parameters
@@ -183,6 +218,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     order = np.argsort(values, kind="stable")
     ts = values[order]
     ls = labels[order]
+    es = (np.ones(len(ts)) if errors is None else np.asarray(errors, dtype=np.float64))[order]
     n = len(ts)
     spread = ts[-1] - ts[0]
     fspread = float(spread)
@@ -227,7 +263,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         if len(pool) > top:
             pool = rng.choice(pool, size=top, replace=False)
         picked.extend(int(k) for k in pool)
-    hs = H_GRID * (fspread if fspread > 0 else 1.0)
+    hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
     hs_b = hs if backend.name == "float64" else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
     results = []
     for k in picked:
@@ -241,9 +277,9 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         hi = c0 + dr if float(dr) <= fspread else c0 + spread
         width = hi - lo
         best = None
-        for p in POSITIONS:
+        for p in (POSITIONS if h_stride == 1 else POSITIONS[1::2]):
             c = lo + width * p
-            g = _gaps(ts, ls, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
+            g = _ratios(ts, ls, es, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
             kk = int(np.argmax(g))
             if best is None or g[kk] > best[0]:
                 best = (float(g[kk]), c, hs[kk])
@@ -251,7 +287,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     if not results:
         # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
         c = ts[0] - spread
-        g = _gaps(ts, ls, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
+        g = _ratios(ts, ls, es, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
         kk = int(np.argmax(g))
         results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread))
 

@@ -162,6 +162,8 @@ class MpBackend:
         return out
 
     def scalar(self, q):
+        if hasattr(q, "_mpf_"):
+            return self.ctx.mpf(q)
         q = Fraction(q)
         return self.ctx.mpf(q.numerator) / q.denominator
 

@@ -45,7 +45,7 @@ from ..arith.base import Sign
 from ..arith.exact import exact_sign
 from ..errors import ConstructionError
 from ..numbers import exact_sqrt
-from .greedy import lam_for_spread
+from .greedy import _run_bounds, label_cell, lam_for_spread
 from .numeric import PEAK, MpBackend, fold_exact
 from .rational import simplest_near, to_fraction_exact
 from .tracker import Fold
@@ -107,26 +107,54 @@ def _cluster_table(values, cid, labels):
     return reps
 
 
-def plan_paper(tracker, labels, k: int, *, progress=None, max_layers=None):
-    """Plan the paper's folds on ``tracker`` (rational realisation).
+class _NotTight(Exception):
+    """A merged cluster spread out against its neighbours: retry with more digits."""
+
+
+def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
+    """Plan the paper's folds (rational realisation), retrying with tighter merges if needed.
 
     Parameters
     ----------
-    tracker : Tracker
-        Its backend is switched to mpmath; folds are applied to it.
+    make_tracker : callable() -> Tracker
+        Fresh tracker at layer 0 (the planner switches it to mpmath).
     labels : numpy.ndarray of int
     k : int
         Number of classes.
-    progress : callable(done_runs) or None
+    progress : callable(runs_now) or None
 
     Returns
     -------
-    list of numpy.ndarray
+    tracker : Tracker
+        With the folds applied.
+    groups : list of numpy.ndarray
         Cluster id of every unique point after each layer (layer 0 first).
+
+    Notes
+    -----
+    A merge is realised by a rational ``c`` within ``tol`` of the exact
+    centre, where ``tol`` makes the merged pair's spread after the fold
+    (``2 |F'| tol``) at most ``10^-digits`` of the smallest gap after the
+    fold.  Later folds can stretch a cluster more than the gaps next to it
+    (the paper's heights vary over many orders of magnitude); every layer
+    checks that each cluster stays below ``10^-3`` of its gaps, and otherwise
+    the plan is redone with ``digits`` doubled.
     """
+    digits = 9
+    while True:
+        tracker = make_tracker()
+        try:
+            groups = _plan_paper_once(tracker, labels, k, digits, progress, max_layers)
+            return tracker, groups
+        except _NotTight:
+            digits *= 2
+            if digits > 4000:
+                raise ConstructionError("the paper construction needs more than 4000 digits per weight") from None
+
+
+def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
     m = len(labels)
-    if not isinstance(tracker.backend, MpBackend):
-        tracker.use_backend(MpBackend(128))
+    tracker.use_backend(MpBackend(128 + 4 * digits))
     cid = np.arange(m)
     groups = [cid.copy()]
     limit = max_layers if max_layers is not None else m
@@ -136,13 +164,19 @@ def plan_paper(tracker, labels, k: int, *, progress=None, max_layers=None):
         if is_done(st.run_labels, k):
             break
         if tracker.depth >= limit:
-            raise ConstructionError(f"the paper construction did not finish within {limit} layers")
-        _ensure_precision(tracker, last_gap)
+            raise _NotTight()
+        _ensure_precision(tracker, last_gap, digits)
         v = tracker.values
         reps = _cluster_table(v, cid, labels)
+        gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
+        for i, r in enumerate(reps):
+            near = min(g for g in (gaps[i - 1] if i > 0 else None, gaps[i] if i < len(gaps) else None)
+                       if g is not None)
+            if r[1] - r[0] > near / 1000:
+                raise _NotTight()
         cl_labels = [r[3] for r in reps]
         mids = [(r[0] + r[1]) / 2 for r in reps]
-        min_gap = min(reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1))
+        min_gap = min(gaps)
         spread = reps[-1][1] - reps[0][0]
         last_gap = min_gap
         chosen = None
@@ -153,6 +187,7 @@ def plan_paper(tracker, labels, k: int, *, progress=None, max_layers=None):
             chosen = (a, b, c_star)
             break
         lam = lam_for_spread(float(spread), tracker.eps)
+        eps_eff = tracker.eps_eff(lam)
         if chosen is None:
             # every pair is blocked (symmetric data): a monotone layer breaks the symmetry
             c_rel = to_fraction_exact(reps[0][0]) - to_fraction_exact(spread)
@@ -161,10 +196,26 @@ def plan_paper(tracker, labels, k: int, *, progress=None, max_layers=None):
             groups.append(cid.copy())
             continue
         a, b, c_star = chosen
-        tol = to_fraction_exact(min_gap) / 10**9
-        c_rel = simplest_near(to_fraction_exact(c_star), tol)
         h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / Fraction(173205080756887729, 10**17)
         h = simplest_near(h_star, h_star / 100)
+        be = tracker.backend
+        # the gaps after the fold at the exact centre, and the slope at the merged pair
+        new = be.fold(np.array(mids, dtype=object), c_star, h, eps_eff)
+        keep = [i for i in range(len(mids)) if i != a]
+        post = sorted(new[i] for i in keep)
+        g_post = min(y - x for x, y in zip(post, post[1:])) if len(post) > 1 else be.scalar(1)
+        r_star = (mids[b] - mids[a]) / 2
+        hh = be.scalar(h)
+        q = (2 * r_star * r_star + 6 * hh * hh) / 3 + be.scalar(eps_eff)
+        slope = 4 * hh * r_star / (q * be.ctx.sqrt(q))
+        tol = to_fraction_exact(g_post / (2 * slope + g_post)) / Fraction(10) ** digits
+        # and stay well inside the label cell of c_star: no pair of different labels may swap
+        order = np.argsort(v, kind="stable")
+        ts, ls = v[order], labels[order]
+        rs, re_ = _run_bounds(ls)
+        dl, dr = label_cell(ts, ls, c_star, rs, re_)
+        tol = min(tol, to_fraction_exact(min(dl, dr)) / 4)
+        c_rel = simplest_near(to_fraction_exact(c_star), tol)
         tracker.apply(c_rel, h, lam)
         ia, ib = reps[a][2], reps[b][2]
         cid = np.where(cid == ia, ib, cid)
@@ -174,7 +225,7 @@ def plan_paper(tracker, labels, k: int, *, progress=None, max_layers=None):
     return groups
 
 
-def _ensure_precision(tracker, gap):
+def _ensure_precision(tracker, gap, digits=0):
     """Raise the planner's precision when the gaps approach its resolution."""
     if gap is None:
         return
@@ -182,7 +233,7 @@ def _ensure_precision(tracker, gap):
 
     be = tracker.backend
     g = float(mpmath.log(abs(gap) / PEAK, 2)) if gap != 0 else -float(be.prec)
-    need_bits = 80 + max(0, int(-g) + 1)
+    need_bits = 80 + 4 * digits + max(0, int(-g) + 1)
     if need_bits > be.prec - 16:
         tracker.use_backend(MpBackend(2 * need_bits))
 
@@ -306,7 +357,7 @@ def _exact_confused(clusters, c) -> bool:
             if clusters[i][1] != clusters[j][1]:
                 # equal distance from c: t_i + t_j = 2c (t_i != t_j)
                 s = clusters[i][0] + clusters[j][0] - 2 * c
-                if ArbArith(128).sign_of_exact(s).is_known:
+                if ArbArith(128).sign_of_exact(s) in (Sign.POSITIVE, Sign.NEGATIVE):
                     continue
                 if exact_sign(s) is Sign.ZERO:
                     return True

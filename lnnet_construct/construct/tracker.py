@@ -134,10 +134,11 @@ class Tracker:
         fold = Fold(c, Fraction(h), Fraction(lam))
         cur = self.values
         self._saved = (self.values, self._enc, self._balls, self.offset, self.prec)
-        self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
         if self._balls is not None:
             self._balls = fold_arb(self._balls, c, fold.h, self.eps_eff(lam), self.prec)
+            self.values = self._values_from_balls()
         else:
+            self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
             self._enc = fold_interval(self._enc, c_rel, fold.h, self.eps_eff(lam))
         self.offset = Fraction(0)
         self.folds.append(fold)
@@ -190,25 +191,49 @@ class Tracker:
 
     def structure(self) -> RunStructure | None:
         """The certified run structure at the current layer, or None if not certified."""
-        if self._balls is not None and self.backend.name == "float64":
-            # float64 cannot order what only the balls resolve: sort by exact ball midpoints
+        if self._balls is not None:
+            if not all(b.is_finite() for b in self._balls):
+                return None
+            # the planner's view may be coarser than the balls: sort by their exact midpoints
             order = np.array(sorted(range(len(self._balls)), key=lambda i: _mid_fraction(self._balls[i])),
                              dtype=np.int64)
         else:
             order = np.argsort(self.values, kind="stable")
         ls = self.labels[order]
         run_idx = _runs_of(ls)
-        lo, hi = self.bounds()
-        lo_s, hi_s = lo[order], hi[order]
         n_runs = int(run_idx[-1]) + 1
-        run_hi = np.full(n_runs, -np.inf)
-        run_lo = np.full(n_runs, np.inf)
-        np.maximum.at(run_hi, run_idx, hi_s)
-        np.minimum.at(run_lo, run_idx, lo_s)
-        if not (np.all(np.isfinite(run_hi)) and np.all(np.isfinite(run_lo))):
-            return None
-        if n_runs > 1 and not np.all(run_hi[:-1] < run_lo[1:]):
-            return None
+        if self._balls is None:
+            lo, hi = self.bounds()
+            lo_s, hi_s = lo[order], hi[order]
+            run_hi = np.full(n_runs, -np.inf)
+            run_lo = np.full(n_runs, np.inf)
+            np.maximum.at(run_hi, run_idx, hi_s)
+            np.minimum.at(run_lo, run_idx, lo_s)
+            if not (np.all(np.isfinite(run_hi)) and np.all(np.isfinite(run_lo))):
+                return None
+            if n_runs > 1 and not np.all(run_hi[:-1] < run_lo[1:]):
+                return None
+            lows = [Fraction(float(x)) + self.offset for x in run_lo]
+            highs = [Fraction(float(x)) + self.offset for x in run_hi]
+        else:
+            # exact dyadic ends of the balls (float64 would merge what the balls separate)
+            from ..arith.arb import arb_to_interval
+
+            lows, highs = [None] * n_runs, [None] * n_runs
+            for pos, i in enumerate(order):
+                iv = arb_to_interval(self._balls[i])
+                if iv is None:
+                    return None
+                r = run_idx[pos]
+                if lows[r] is None or iv[0] < lows[r]:
+                    lows[r] = iv[0]
+                if highs[r] is None or iv[1] > highs[r]:
+                    highs[r] = iv[1]
+            if any(highs[r] >= lows[r + 1] for r in range(n_runs - 1)):
+                return None
+            off = self.offset if not self.folds else Fraction(0)
+            lows = [x + off for x in lows]
+            highs = [x + off for x in highs]
         run_of = np.empty(len(order), dtype=np.int64)
         run_of[order] = run_idx
         starts = np.concatenate([[0], np.nonzero(np.diff(run_idx))[0] + 1])
@@ -216,8 +241,8 @@ class Tracker:
             order=order,
             run_of=run_of,
             run_labels=[int(ls[s]) for s in starts],
-            lows=[Fraction(float(x)) + self.offset for x in run_lo],
-            highs=[Fraction(float(x)) + self.offset for x in run_hi],
+            lows=lows,
+            highs=highs,
         )
 
     def certify(self, max_prec: int = MAX_PREC) -> RunStructure:
@@ -254,7 +279,23 @@ class Tracker:
                 balls = [b - off for b in balls]
         self._balls = balls
         if isinstance(self.backend, MpBackend) and self.backend.prec < self.prec:
-            self.use_backend(MpBackend(self.prec))
+            self.backend = MpBackend(self.prec)
+        self.values = self._values_from_balls()
+
+    def _values_from_balls(self):
+        """The planner's view refreshed from the (more accurate) ball midpoints."""
+        if isinstance(self.backend, MpBackend):
+            ctx = self.backend.ctx
+            out = np.empty(len(self._balls), dtype=object)
+            for i, b in enumerate(self._balls):
+                if b.is_finite():
+                    man, exp = b.mid().man_exp()
+                    out[i] = ctx.ldexp(ctx.mpf(int(man)), int(exp))
+                else:  # keep the planner's own value until a higher precision resolves it
+                    out[i] = self.values[i]
+            return out
+        return np.array([float(b.mid()) if b.is_finite() else float(self.values[i])
+                         for i, b in enumerate(self._balls)], dtype=np.float64)
 
     def use_backend(self, backend) -> None:
         """Switch the planner's view to ``backend``, recomputing the approximate values from the layer-0 exact values."""

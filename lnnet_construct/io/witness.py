@@ -47,16 +47,16 @@ lnnet_construct.errors.WitnessFormatError: ...w.json: points[0][0]: JSON float 0
 
 from __future__ import annotations
 
+import json
 import re
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 from ..errors import NetworkFormatError, NumberFormatError, WitnessFormatError
 from ..network import Affine, LayerNorm, Network
 from ..numbers import format_number, parse_number, to_exact
 from .jsonutil import JsonFloat, dumps_value, loads_strict, read_json
-from .network_file import network_from_dict, network_to_dict
+from .network_file import TOOL, network_from_dict, network_to_dict
 
 __all__ = [
     "FORMAT",
@@ -231,12 +231,38 @@ def dumps_witness(witness: Witness) -> str:
         '  "meta": ' + dumps_value(dict(sorted(dict(witness.meta).items()))),
     ]
     rows = []
+    text: dict = {}  # number -> canonical text (parameters repeat a lot across a witness)
     for lab in witness.labellings:
-        doc = network_to_dict(lab.network)
-        doc["meta"] = dict(sorted(doc["meta"].items()))
-        rows.append('    {"labels": ' + dumps_value(list(lab.labels)) + ', "network": ' + dumps_value(doc) + "}")
+        doc = _doc_from_specs(lab, text) if lab._network is None else network_to_dict(lab.network)
+        meta = dumps_value(dict(sorted(doc.pop("meta").items())))
+        # everything but meta is str / int / list / dict: the json module writes it exactly like dumps_value
+        net = json.dumps(doc, ensure_ascii=False, separators=(", ", ": "))[:-1] + ', "meta": ' + meta + "}"
+        rows.append('    {"labels": ' + dumps_value(list(lab.labels)) + ', "network": ' + net + "}")
     body = '  "labellings": [\n' + ",\n".join(rows) + "\n  ]" if rows else '  "labellings": []'
     return "{\n" + ",\n".join(head + [body]) + "\n}\n"
+
+
+def _doc_from_specs(lab: Labelling, text: dict) -> dict:
+    """``network_to_dict(lab.network)`` without building the Network (plain chains only; tested equal)."""
+
+    def fmt(v):
+        key = (v.numerator, v.denominator) if type(v) is Fraction else v
+        t = text.get(key)
+        if t is None:
+            t = text[key] = format_number(v)
+        return t
+
+    layers = []
+    for spec in lab._layers:
+        if spec[0] == "affine":
+            layers.append({"type": "affine", "weight": [[fmt(v) for v in row] for row in spec[1]],
+                           "bias": [fmt(v) for v in spec[2]]})
+        else:
+            layers.append({"type": "layernorm", "eps": fmt(spec[1]), "groups": 1})
+    meta = dict(lab._meta or {})
+    meta.setdefault("tool", TOOL)
+    return {"format": "lnnet", "version": 1, "input_dim": lab._input_dim, "classes": list(lab._classes),
+            "decision": "sign", "layers": layers, "meta": meta}
 
 
 def save_witness(witness: Witness, path) -> None:

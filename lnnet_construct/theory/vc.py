@@ -73,9 +73,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ConstructionError, InputError
-from ..fold import fold_network
 from ..io.witness import Labelling, Witness, load_witness, save_witness
-from ..numbers import format_number
 
 __all__ = [
     "Witness",
@@ -786,7 +784,7 @@ def _chain_codes(group, xs, A, Interval):
     depth = len(reds[0][4])
     for layer in range(depth):
         eps = col([r[4][layer] for r in reds])
-        nrm = A.sqrt((two * A.square(u) + two * A.square(w)) * third + eps)
+        nrm = A.sqrt((two * A.square(u) + six * A.square(w)) * third + eps)
         p, q = u / nrm, w / nrm
         if layer == depth - 1:
             break

@@ -25,8 +25,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
-from lnnet_construct.arith import Sign, get_arith
-from lnnet_construct.fold import V1, V2, fold_network, fold_value, fold_values, read_scalar
+from lnnet_construct.arith import get_arith
+from lnnet_construct.fold import V1, V2, fold_value, fold_values, read_scalar
 from lnnet_construct.numbers import format_number
 from lnnet_construct.ops import layer_norm
 

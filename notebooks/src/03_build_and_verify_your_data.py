@@ -191,8 +191,10 @@ print(proc.stdout.strip())
 # ## 5. Decision regions
 #
 # The picture everyone wants. The regions are a float64 evaluation on a grid (the verdicts on the data
-# points are the certified ones above). Between the data the network is free to do anything: the
-# construction guarantees the training points, not a smooth boundary.
+# points are the certified ones above). The network sees a point only through its projection
+# $t = w\cdot x$, so its regions are stripes perpendicular to $w$; between the data it is free to do
+# anything. The construction guarantees the given points, not a smooth boundary: it is a memorisation
+# theorem made concrete, not a learning algorithm.
 
 # %%
 from lnnet_construct.plot import plot_decision_regions, plot_fold_trajectory
@@ -200,8 +202,9 @@ from lnnet_construct.plot import plot_decision_regions, plot_fold_trajectory
 plot_decision_regions(net, data.points, data.labels, resolution=300, title=f"moons: {net.depth} LayerNorm layers of width 3")
 
 # %% [markdown]
-# And the data's path through the network: each point's scalar after every fold. Watch same-label points
-# merge and the two classes end up on either side of the output threshold.
+# And the data's path through the network: each point's scalar after every fold. Each fold lays label
+# runs on top of each other, until the two classes form one run each, on either side of the output
+# threshold.
 
 # %%
 plot_fold_trajectory(net, data.points, data.labels, title="moons: points through the folds")

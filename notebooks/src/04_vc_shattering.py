@@ -20,8 +20,6 @@
 
 # %%
 # %matplotlib inline
-from fractions import Fraction
-
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -41,17 +39,20 @@ def output_curve(network, ts):
     return np.broadcast_to(np.asarray(out, dtype=float), ts.shape)
 
 
-def draw_witness(witness, ncols=4, title=""):
-    """One panel per labelling: the network output along the line, the points coloured by their label."""
-    n = len(witness.labellings)
+def draw_witness(witness, ncols=4, title="", labellings=None):
+    """One panel per labelling (default: all): the network output along the line, points coloured by label."""
+    labellings = witness.labellings if labellings is None else labellings
+    n = len(labellings)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows), layout="constrained",
-                             sharex=True, squeeze=False)
+    # constrained layout is slow with many axes: plain spacing instead
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows), sharex=True, squeeze=False,
+                             gridspec_kw={"hspace": 0.45, "wspace": 0.08, "left": 0.03, "right": 0.98,
+                                          "top": 1 - 0.5 / (1.9 * nrows), "bottom": 0.35 / (1.9 * nrows)})
     ts_pts = np.array([float(p[0]) for p in witness.points])
     lo, hi = ts_pts.min(), ts_pts.max()
     pad = 0.25 * (hi - lo or 1.0)
     grid = np.linspace(lo - pad, hi + pad, 600)
-    for ax, lab in zip(axes.ravel(), witness.labellings):
+    for ax, lab in zip(axes.ravel(), labellings):
         net = lab.network
         out = output_curve(net, grid)
         scale = np.max(np.abs(out)) or 1.0
@@ -219,7 +220,8 @@ w6 = vc_search.witness_from_plans(1, res.points, res.plans, meta={"method": "vc-
 print(vc.verify_witness(w6).summary())
 P6 = np.array([[float(v) for v in p] for p in w6.points])
 lo, hi = P6.min(axis=0) - 12, P6.max(axis=0) + 12
-fig, axes = plt.subplots(8, 8, figsize=(14, 14), layout="constrained")
+fig, axes = plt.subplots(8, 8, figsize=(14, 14), gridspec_kw={"hspace": 0.3, "wspace": 0.05, "left": 0.02,
+                                                              "right": 0.98, "top": 0.95, "bottom": 0.02})
 for ax, lab in zip(axes.ravel(), w6.labellings):
     plot_decision_regions(lab.network, w6.points, list(lab.labels), ax=ax, xlim=(lo[0], hi[0]),
                           ylim=(lo[1], hi[1]), resolution=70)
@@ -234,16 +236,90 @@ fig.suptitle("one LayerNorm layer shatters these 6 points of the plane (decision
 plt.show()
 
 # %% [markdown]
-# The search results the toolkit ships (`vc_search.KNOWN`, produced by `benchmarks/vc_search.py`) are used by
-# `vc.shatter(L, dim)` by default: it returns the largest known witness for $(L, d)$, re-certified on every
-# call, and falls back to the $L+2$ baseline.
+# ## 6. The shipped results
+#
+# Longer runs of the same search (`benchmarks/vc_search.py`) are shipped with the package as exact point
+# sets plus one fold plan per labelling (`vc_search.KNOWN`). `vc.shatter(L, dim)` uses them by default:
+# it rebuilds the largest known witness for $(L, d)$, **re-certifies all $2^N$ networks on every call**, and
+# falls back to the $L+2$ baseline. The sizes:
 
 # %%
-print("shipped search results {(L, dim): N}:", vc_search.known_sizes())
-for L, dim in [(1, 1), (1, 2), (2, 1), (2, 2)]:
-    w = vc.shatter(L, dim=dim)
-    print(f"shatter(depth={L}, dim={dim}): {w.n_points} points ({w.meta.get('method')}); {w.meta['certification']}")
+known = vc_search.known_sizes()
+print(f"{'L':>2} {'dim':>3} {'N found':>7} {'baseline L+2':>12} {'line bound 2^L+1':>16}")
+for (L, dim), n_found in sorted(known.items()):
+    bound = 2**L + 1 if dim == 1 else None
+    print(f"{L:>2} {dim:>3} {n_found:>7} {L + 2:>12} {str(bound) if bound else '-':>16}")
+
+fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
+Ls = np.arange(0, 5)
+ax.plot(Ls, Ls + 2, "k--", label="baseline $L + 2$ (MATH.md §4)")
+ax.plot(Ls, 2.0**Ls + 1, ":", color="0.5", label="fold chains on a line: at most $2^L + 1$")
+for dim, marker in [(1, "o"), (2, "s")]:
+    pts = sorted((L, n) for (L, d), n in known.items() if d == dim)
+    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker, ms=8, label=f"found and certified, points in $\\mathbb{{R}}^{dim}$")
+ax.set_xlabel("L (LayerNorm layers)")
+ax.set_ylabel("N (points shattered)")
+ax.set_xticks(Ls)
+ax.legend(fontsize=8)
+ax.set_title("shattering witnesses for width-3 LN-Nets")
+plt.show()
 
 # %% [markdown]
-# From the command line the same witness comes out of `lnnet shatter --depth L [--dim D] -o WITNESS`, and
-# `vc.verify_witness(path)` (or any independent checker of the file format) re-certifies it.
+# On a line the search meets the run bound for $L \le 3$: **9 points are shattered with 3 LayerNorm layers**
+# (the baseline shatters 5). All $2^9 = 512$ networks are certified by the call below; we draw a few
+# labellings, including the alternating ones, which have the most runs (9) and need all three folds.
+
+# %%
+w9 = vc.shatter(3, dim=1)
+print(w9.n_points, "points:", [format_number(p[0]) for p in w9.points])
+print(w9.meta["certification"])
+pick = [(0, 1, 0, 1, 0, 1, 0, 1, 0), (1, 0, 1, 0, 1, 0, 1, 0, 1), (0, 0, 1, 1, 0, 1, 1, 0, 0), (1, 1, 0, 1, 0, 0, 1, 0, 1),
+        (0, 1, 1, 0, 1, 0, 0, 1, 1), (0, 0, 0, 1, 0, 0, 0, 1, 0), (1, 0, 0, 0, 0, 0, 0, 0, 1), (0, 1, 0, 0, 1, 1, 0, 1, 0)]
+chosen = [lab for lab in w9.labellings if lab.labels in pick]
+draw_witness(w9, ncols=4, labellings=chosen, title="L = 3: 8 of the 512 labellings of 9 points")
+plt.show()
+
+# %% [markdown]
+# In the plane, **10 points with 2 LayerNorm layers** ($2^{10} = 1024$ certified networks). Each network
+# projects on its own direction, so its decision regions are stripes perpendicular to it. Sixteen
+# labellings picked at random:
+
+# %%
+w10 = vc.shatter(2, dim=2)
+print(w10.meta["certification"])
+P10 = np.array([[float(v) for v in p] for p in w10.points])
+lo, hi = P10.min(axis=0), P10.max(axis=0)
+pad = 0.15 * (hi - lo)
+sample = [w10.labellings[i] for i in sorted(np.random.default_rng(4).choice(len(w10.labellings), 16, replace=False))]
+fig, axes = plt.subplots(4, 4, figsize=(12, 12), gridspec_kw={"hspace": 0.2, "wspace": 0.05, "left": 0.02,
+                                                              "right": 0.98, "top": 0.94, "bottom": 0.02})
+for ax, lab in zip(axes.ravel(), sample):
+    plot_decision_regions(lab.network, w10.points, list(lab.labels), ax=ax, xlim=(lo[0] - pad[0], hi[0] + pad[0]),
+                          ylim=(lo[1] - pad[1], hi[1] + pad[1]), resolution=90)
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_title("".join(map(str, lab.labels)) + f"  (L = {lab.network.depth})", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+fig.suptitle("2 LayerNorm layers shatter these 10 points of the plane: 16 of 1024 labellings "
+             "(decision regions: float64 drawing, not certified)")
+plt.show()
+
+# %% [markdown]
+# The largest shipped witnesses (14 points, $2^{14} = 16384$ networks each) take longer to certify, so this
+# notebook only lists them; `lnnet shatter --depth 3 --dim 2 -o w.json` builds and certifies one from the
+# command line. Here is the command line on the $L = 2$ case: build, then re-certify the file.
+
+# %%
+import shutil
+import subprocess
+import sys
+
+LNNET = [shutil.which("lnnet")] if shutil.which("lnnet") else [sys.executable, "-m", "lnnet_construct"]
+for args in (["shatter", "--depth", "2", "-o", "witness_cli.json", "--json", "--quiet"],
+             ["shatter", "--verify", "witness_cli.json", "--quiet"]):
+    proc = subprocess.run(LNNET + args, capture_output=True, text=True)
+    print("$ lnnet " + " ".join(args))
+    print((proc.stdout + proc.stderr).strip(), f"\n[exit code {proc.returncode}]\n")

@@ -134,14 +134,14 @@ rhs = ssr(X1, X2, Wt_a)
 print(f"SSR_a(f(X)) = {lhs}\nSSR_(W^T a)(X) = {rhs}\nequal: {lhs == rhs}")
 
 # %% [markdown]
-# Now 200 random rational affine maps of three shapes: $\mathbb R^2\to\mathbb R^3$ and
+# Now 67 random rational affine maps of each of three shapes: $\mathbb R^2\to\mathbb R^3$ and
 # $\mathbb R^2\to\mathbb R^2$ (injective unless the rank drops; rank decided exactly) and
 # $\mathbb R^2\to\mathbb R^1$ (never injective). Every comparison below is between exact rationals.
 
 # %%
 records = []
 for shape in [(3, 2), (2, 2), (1, 2)]:
-    for _ in range(200 // 3 + 1):
+    for _ in range(67):
         W = random_rational_matrix(*shape)
         b = [Fraction(int(v), 3) for v in rng.integers(-5, 6, size=shape[0])]
         Y1, Y2 = apply_affine(W, b, X1), apply_affine(W, b, X2)

@@ -51,7 +51,7 @@ def _write(network, path, fmt, onnx_layernorm):
         raise InputError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
 
 
-def run_export(path, fmt, X, network=None) -> np.ndarray:
+def run_export(path, fmt, X) -> np.ndarray:
     """Outputs of the exported file at ``path`` on float64 inputs ``X``, using the format's own runtime."""
     with np.errstate(all="ignore"):  # NaN for a zero-variance LayerNorm is an outcome, not an error
         if fmt == "torch":
@@ -112,6 +112,6 @@ def export_network(network: Network, path, to: str, *, points=None, onnx_layerno
     for i, p in enumerate(points, start=1):
         if len(p) != network.input_dim:
             raise InputError(f"row {i} has {len(p)} coordinates, the network expects {network.input_dim}")
-    outputs = run_export(path, to, _float_points(points), network)
+    outputs = run_export(path, to, _float_points(points))
     return parity_report(network, points, outputs, fmt=to, path=str(path), u=u, u_stats=u_stats, max_bits=max_bits,
                          progress=progress)

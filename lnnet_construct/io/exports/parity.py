@@ -8,7 +8,8 @@ defines "too small", point by point, and writes the report.
 **The resolution of a point.**  Let ``q`` be the decision quantity: the output
 ``o`` for ``decision="sign"``, and ``o_win - o_k`` (each runner-up ``k``) for
 ``"argmax"``.  Its certified margin ``m`` is a rigorous lower bound on
-``|q|`` (outward-rounded intervals, then arb balls at rising precision).  Its
+``|q|`` (the certified output enclosures of :func:`lnnet_construct.verify.verify`,
+else arb balls at rising precision).  Its
 float error bound ``E`` is a first-order bound on ``|fl(q) - q|`` for any
 evaluation that obeys the standard model of floating-point arithmetic
 (``fl(a op b) = (a op b)(1 + d)``, ``|d| <= u``; ``u = 2^-53`` for float64):
@@ -38,7 +39,9 @@ A point is **above resolution** when ``m > SAFETY * E`` with ``SAFETY = 4``.
 The factor absorbs the second-order terms and the float64 evaluation of
 ``E`` itself, so ``E`` is an estimate, not a proof; the parity tests check it
 on networks with eps > 0, groups, LN affine and argmax, including points
-built to sit just above and just below it.  Because ``E`` follows the
+built to sit just above and just below it; there the real error of torch,
+onnxruntime and numpy stays below ``E`` itself, by a factor of 10 or more
+(the bound adds worst cases that rarely coincide).  Because ``E`` follows the
 Jacobians, the threshold grows with depth and conditioning by itself (a
 fixed "2^-50 times a depth factor" cannot see a layer that amplifies errors
 by 10^6).  Points that are not certified at all (an exact 0 output, an
@@ -72,7 +75,7 @@ import numpy as np
 
 from ...arith import get_arith
 from ...errors import ArithmeticUndecided, ZeroVarianceError
-from ...forward import batch_input, decide_batch, decide_index, forward, forward_layers
+from ...forward import batch_input, decide_index, forward, forward_layers
 from ...network import Network
 from ...predict import DEFAULT_MAX_BITS
 from .arrays import exported_decisions, float_layers
@@ -215,45 +218,67 @@ def _round_down(q: Fraction) -> float:
 def certified_margins(network: Network, points, *, max_bits: int = DEFAULT_MAX_BITS, progress=None):
     """Certified class index (or None) and a rigorous lower bound on the margin, per point.
 
-    The margin is ``|o|`` (sign) or ``min_k o_win - o_k`` (argmax), bounded
-    below by outward-rounded float64 intervals, then by arb balls at 64, 128,
-    ... bits up to ``max_bits`` for the points the intervals cannot decide.
-    Undecided or undeciding points get ``(None, 0.0)``.  ``progress`` (a
+    The margin is ``|o|`` (sign) or ``min_k o_win - o_k`` (argmax), read from
+    the certified output enclosures of :func:`lnnet_construct.verify.verify`
+    (run with the float64 decisions as labels, so that the enclosures of the
+    likely class are the ones computed).  A point whose enclosure does not
+    decide its class is evaluated again in arb balls at 64, 128, ... bits up
+    to ``max_bits``.  Points where the network provably decides nothing
+    (an exact 0 output, an exact tie, a zero variance) or that stay undecided
+    get ``(None, 0.0)``.  ``progress`` (a
     :class:`lnnet_construct.cli.common.Progress`) is advanced once per point.
 
-    This is the margin of the *predicted* class (no labels needed), unlike
-    the label-relative margin of :mod:`lnnet_construct.verify`.
+    This is the margin of the *predicted* class (no labels needed), in
+    absolute terms, unlike the label-relative margin of a verify report.
 
     Returns
     -------
     (list of int or None, ndarray of float)
     """
+    from ...verify import Verdict, verify
+
     points = [tuple(p) for p in points]
     if not points:
         return [], np.zeros(0)
-    A = get_arith("interval")
-    with A.active():
-        outs = forward(network, batch_input(points, A), A)
-        codes = decide_batch(network, outs, A)
-        margins = np.zeros(len(points))
-        idx: list = [None] * len(points)
-        for i, c in enumerate(codes):
-            if c < 0:
-                continue
-            c = int(c)
-            idx[i] = c
-            if network.decision == "sign":
-                margins[i] = outs[0].lo[i] if c == 1 else -outs[0].hi[i]
-            else:
-                margins[i] = min((outs[c][i] - outs[k][i]).lo.item() for k in range(len(outs)) if k != c)
-    if progress:
-        progress.update(int(np.count_nonzero(codes != -1)))
-    for i, c in enumerate(codes):
-        if c == -1:  # unknown at float64 intervals: escalate
+    guess = [0 if g is None else g for g in _float_guess(network, points)]
+    report = verify(network, points, [network.class_texts[g] for g in guess], max_bits=max_bits, progress=progress)
+    idx: list = [None] * len(points)
+    margins = np.zeros(len(points))
+    for i, res in enumerate(report.points):
+        decided = _from_enclosure(network, res.output)
+        if decided is not None:
+            idx[i], margins[i] = decided
+        elif res.verdict is Verdict.INCONCLUSIVE or (res.verdict is Verdict.REFUTED and res.predicted is None):
+            idx[i], margins[i] = None, 0.0  # decides nothing, or undecided at max_bits
+        else:
             idx[i], margins[i] = _escalate(network, points[i], max_bits)
-            if progress:
-                progress.update()
     return idx, np.maximum(margins, 0.0)
+
+
+def _float_guess(network, points):
+    F = get_arith("float")
+    with F.active():
+        outs = forward(network, batch_input(points, F), F)
+        out = np.stack([np.broadcast_to(np.asarray(o, dtype=np.float64), (len(points),)) for o in outs], axis=1)
+    return exported_decisions(network, out)
+
+
+def _from_enclosure(network, output):
+    """``(class, margin lower bound)`` if the exact output enclosure decides the class, else None."""
+    if not output:
+        return None
+    if network.decision == "sign":
+        lo, hi = output[0]
+        if lo > 0:
+            return 1, _round_down(Fraction(lo))
+        if hi < 0:
+            return 0, _round_down(Fraction(-hi))
+        return None
+    for c, (lo_c, _) in enumerate(output):
+        gaps = [Fraction(lo_c) - Fraction(hi_k) for k, (_, hi_k) in enumerate(output) if k != c]
+        if all(g > 0 for g in gaps):
+            return c, _round_down(min(gaps))
+    return None
 
 
 def _escalate(network, point, max_bits):

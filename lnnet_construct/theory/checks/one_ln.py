@@ -10,7 +10,9 @@ units).
 ``f'(x) q(x)^{3/2}`` is affine in ``x`` -- proven by symbolic differentiation
 of the package's LayerNorm and compared with the closed form -- so ``f`` has
 at most one stationary point.  Independently of any derivative, the exact
-values of ``f`` on a rational grid change direction at most once, and ``f``
+values of ``f`` on a rational grid change direction at most once (exactly
+once when the stationary point lies inside the grid, never when it lies
+outside), and ``f``
 cannot match ``+-1`` alternating at four points within error ``< 1`` (while
 three alternating points can be matched, so four is the right count).
 
@@ -183,6 +185,14 @@ def check_stationary(instance: dict) -> Outcome:
         changes = _direction_changes(values, E)
         cl.add(f"net {k}: exact values on a {len(grid)}-point grid change direction at most once", changes <= 1,
                changes=changes)
+        # The values must also agree with where the derivative says f turns.
+        if not st.constant and not st.undefined_at:
+            x0 = st.points[0] if st.points else None
+            if x0 is not None and grid[1] <= x0 <= grid[-2]:
+                cl.add(f"net {k}: the grid turns once, as the stationary point {exact_text(x0)} inside it says",
+                       changes == 1)
+            elif x0 is None or x0 < grid[0] or x0 > grid[-1]:
+                cl.add(f"net {k}: the grid is monotone, as no stationary point lies inside it", changes == 0)
         alt = ol.alternation_bound_holds(a, w, b, c, eps, net["xs"])
         cl.add(f"net {k}: cannot match +-1 alternating at four points within error < 1", alt.holds,
                xs=[exact_text(x) for x in net["xs"]])

@@ -1,0 +1,240 @@
+"""The Theorem 1 constructions: every built network classifies every point.
+
+Each network is checked by an oracle independent of the planner and of the
+verifier (tests/construct_oracles.py: the generic forward pass in exact or
+ball arithmetic, and a from-scratch float evaluation with torch semantics).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from construct_oracles import arb_decide, classifies_all, exact_decide, float_errors
+from lnnet_construct.construct import build, build_with_history
+from lnnet_construct.errors import ConflictingLabelsError, InputError
+from lnnet_construct.network import LayerNorm
+
+
+def _random_set(m, d=2, k=2, seed=0, span=1000):
+    rng = np.random.default_rng(seed)
+    pts = set()
+    while len(pts) < m:
+        pts.add(tuple(Fraction(int(v), span) for v in rng.integers(-span, span, size=d)))
+    pts = sorted(pts)
+    rng.shuffle(pts)
+    labels = [int(v) for v in rng.integers(0, k, size=m)]
+    labels[:k] = range(k)
+    return pts, labels
+
+
+def _shape_ok(net, m, k):
+    assert net.depth <= m - max(k, 2) or (k == 1 and net.depth == 0)
+    for layer_idx, layer in enumerate(net.layers[:-1]):
+        if isinstance(layer, LayerNorm):
+            continue
+        assert layer.out_dim == 3
+    assert net.width in (0, 3)
+
+
+@pytest.mark.parametrize("method", ["default", "paper"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_binary_certified_independently(method, seed):
+    pts, labels = _random_set(30, seed=seed)
+    net = build(pts, labels, method=method)
+    _shape_ok(net, 30, 2)
+    assert net.meta["method"] == method and net.meta["certified"] is True
+    assert net.meta["ln_layers"] == net.depth
+    assert Fraction(net.meta["min_relative_margin"]) > 0
+    assert classifies_all(net, pts, labels)
+
+
+@pytest.mark.parametrize("m", [3, 4, 5, 6, 7, 9, 12])
+def test_paper_uses_exactly_m_minus_2_layers_on_alternating_labels(m):
+    pts = [[i] for i in range(m)]
+    labels = [i % 2 for i in range(m)]
+    net = build(pts, labels, method="paper")
+    assert net.depth == m - 2
+    oracle = exact_decide if net.depth <= 2 else arb_decide
+    assert classifies_all(net, pts, labels, oracle)
+    assert net.meta["exact"] is (m <= 6)
+
+
+@pytest.mark.parametrize("m", [4, 8, 16, 33])
+def test_default_not_deeper_than_paper_on_alternating_labels(m):
+    pts = [[i] for i in range(m)]
+    labels = [i % 2 for i in range(m)]
+    net = build(pts, labels)
+    assert net.depth <= m - 2
+    assert classifies_all(net, pts, labels)
+
+
+def test_default_beats_paper_on_random_labels():
+    pts, labels = _random_set(64, seed=5)
+    d = build(pts, labels)
+    p = build(pts, labels, method="paper")
+    assert d.depth <= p.depth // 2
+    assert classifies_all(d, pts, labels)
+
+
+@pytest.mark.parametrize("k", [3, 4, 5])
+@pytest.mark.parametrize("method", ["default", "paper"])
+def test_multiclass(k, method):
+    pts, labels = _random_set(24, k=k, seed=k)
+    net = build(pts, labels, method=method)
+    _shape_ok(net, 24, k)
+    assert net.decision == "argmax" and len(net.classes) == k
+    assert classifies_all(net, pts, labels)
+
+
+@pytest.mark.parametrize("method", ["default", "paper"])
+def test_symmetric_equispaced_confusion_case(method):
+    # folding at the midpoint of the two outer 'a's puts 'b' and 'c' at equal distance (MATH.md §3.3)
+    pts = [[0], [1], [2], [3]]
+    labels = ["a", "b", "c", "a"]
+    net = build(pts, labels, method=method)
+    assert classifies_all(net, pts, labels, exact_decide if net.depth <= 2 else arb_decide)
+    if method == "default":
+        assert net.depth <= 1  # m - K
+    else:
+        assert net.depth == 2  # one monotone layer breaks the symmetry, then one merge
+
+
+def test_symmetric_multiclass_line():
+    labels = list("abcbacbabc")
+    pts = [[i] for i in range(len(labels))]
+    for method in ("default", "paper"):
+        net = build(pts, labels, method=method)
+        assert classifies_all(net, pts, labels)
+
+
+def test_eps_networks_are_correct_in_exact_and_float64():
+    pts, labels = _random_set(40, seed=3)
+    net = build(pts, labels, eps="1e-5")
+    assert all(layer.eps == Fraction(1, 10**5) for layer in net.layers if isinstance(layer, LayerNorm))
+    assert net.meta["eps"] == "1/100000"
+    assert classifies_all(net, pts, labels)
+    assert float_errors(net, pts, labels) == 0
+
+
+def test_eps_paper():
+    pts, labels = _random_set(16, seed=4)
+    net = build(pts, labels, method="paper", eps=Fraction(1, 10**5))
+    assert classifies_all(net, pts, labels)
+
+
+def test_duplicates_merged_and_conflicts_refused():
+    pts = [[0, 0], [1, 1], [0, 0], ["1/2", "0.5"], [1, 1]]
+    labels = ["x", "y", "x", "y", "y"]
+    net = build(pts, labels)
+    assert net.meta["points"] == 5 and net.meta["distinct_points"] == 3
+    assert classifies_all(net, pts, labels)
+    with pytest.raises(ConflictingLabelsError, match=r"rows 3 and 17 are equal with labels 'a' and 'b'"):
+        bad = [[i, 0] for i in range(20)]
+        bad[16] = [2, 0]
+        build(bad, ["a"] * 16 + ["b"] + ["a"] * 3)
+
+
+def test_single_class_and_two_points():
+    net = build([[1, 2], [3, 4]], ["only", "only"])
+    assert net.depth == 0 and net.classes == ("only",) and net.decision == "argmax"
+    assert exact_decide(net, [5, 6]) == "only"
+    net = build([[0], [1]], ["p", "q"])
+    assert net.depth == 0
+    assert classifies_all(net, [[0], [1]], ["p", "q"], exact_decide)
+    net = build([[0], [1]], ["p", "q"], method="paper")
+    assert net.depth == 0
+
+
+def test_random_labels_in_30_dimensions():
+    pts, labels = _random_set(40, d=30, seed=7)
+    net = build(pts, labels)
+    _shape_ok(net, 40, 2)
+    assert net.input_dim == 30
+    assert classifies_all(net, pts, labels)
+
+
+def test_clusters_separated_by_1e_12():
+    rng = np.random.default_rng(11)
+    pts, labels = [], []
+    for c in range(6):
+        for j in range(4):
+            pts.append((Fraction(c) + j * Fraction(1, 10**12), Fraction(c % 3) + j * Fraction(1, 10**12)))
+            labels.append(int(rng.integers(0, 2)))
+    labels[0], labels[1] = 0, 1
+    for method in ("default", "paper"):
+        net = build(pts, labels, method=method)
+        assert classifies_all(net, pts, labels)
+
+
+@pytest.mark.parametrize("scale", [Fraction(10) ** 12, Fraction(1, 10**12)])
+def test_coordinates_of_size_1e_pm_12(scale):
+    pts, labels = _random_set(20, seed=8)
+    pts = [tuple(v * scale for v in p) for p in pts]
+    net = build(pts, labels)
+    assert classifies_all(net, pts, labels)
+    assert float_errors(net, pts, labels) == 0
+
+
+def test_decimals_equal_as_doubles_but_not_exactly():
+    a, b = "0.1", "0.1000000000000000055511151231257827"
+    assert float(a) == float(b) and Fraction(a) != Fraction(b)
+    pts = [[a, "0"], [b, "0"], ["0.3", "0"], ["0.2", "1"]]
+    labels = ["u", "v", "u", "v"]
+    for method in ("default", "paper"):
+        net = build(pts, labels, method=method)
+        assert classifies_all(net, pts, labels)
+
+
+def test_unicode_and_mixed_labels():
+    pts = [[0], [1], [2], [3], [4]]
+    labels = ["α", "β", 3, "α", "日本"]
+    net = build(pts, labels)
+    assert set(net.classes) == {"α", "β", "3", "日本"}
+    assert classifies_all(net, pts, labels)
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="at least one point"):
+        build([], [])
+    with pytest.raises(InputError, match="row 2: expected 2 coordinates"):
+        build([[0, 1], [1]], ["a", "b"])
+    with pytest.raises(InputError, match="not a finite number"):
+        build([[float("nan")]], ["a"])
+    with pytest.raises(InputError, match="eps"):
+        build([[0], [1]], ["a", "b"], eps=-1)
+    with pytest.raises(InputError, match="method"):
+        build([[0], [1]], ["a", "b"], method="magic")
+    with pytest.raises(InputError, match="one label per point"):
+        build([[0], [1]], ["a"])
+
+
+def test_floats_are_taken_exactly():
+    net = build([[0.1], [0.30000000000000004]], ["a", "b"])
+    assert classifies_all(net, [[Fraction(0.1)], [Fraction(0.30000000000000004)]], ["a", "b"])
+
+
+def test_history_graph():
+    pts, labels = _random_set(20, seed=9)
+    res = build_with_history(pts, labels)
+    g = res.history
+    depth = res.network.depth
+    assert {d["layer"] for _, d in g.nodes(data=True)} == set(range(depth + 1))
+    for layer in range(depth + 1):
+        rows = [r for n, d in g.nodes(data=True) if d["layer"] == layer for r in d["members"]]
+        assert sorted(rows) == list(range(20))
+    for (la, _), (lb, _) in g.edges:
+        assert lb == la + 1
+    # default clusters are label runs: the last layer has exactly 2
+    assert sum(1 for _, d in g.nodes(data=True) if d["layer"] == depth) == 2
+    assert all(d["value_is_float"] for _, d in g.nodes(data=True))
+
+
+def test_paper_history_has_one_merge_per_layer():
+    m = 8
+    res = build_with_history([[i] for i in range(m)], [i % 2 for i in range(m)], method="paper")
+    g = res.history
+    sizes = [sum(1 for _, d in g.nodes(data=True) if d["layer"] == k) for k in range(res.network.depth + 1)]
+    assert sizes == list(range(m, 1, -1))

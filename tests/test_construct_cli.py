@@ -1,0 +1,68 @@
+"""``lnnet build``: files in, certified network out, one clear line on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from construct_oracles import classifies_all
+from lnnet_construct.cli.main import main
+from lnnet_construct.io import load_network, load_points
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_build_json_summary_and_network(tmp_path, capsys):
+    pts = _write(tmp_path, "p.csv", "x,y,label\n0,0,a\n1,0,b\n0,1,b\n1,1,a\n0.5,0.25,ä\n")
+    out = tmp_path / "net.json"
+    code = main(["build", str(pts), "-o", str(out), "--json", "--quiet"])
+    cap = capsys.readouterr()
+    assert code == 0
+    doc = json.loads(cap.out)
+    assert doc["ln_layers"] >= 1 and doc["method"] == "default" and doc["output"] == str(out)
+    assert set(doc) >= {"ln_layers", "runs", "min_relative_margin", "method", "output", "seconds"}
+    assert cap.err == ""
+    net = load_network(out)
+    ps = load_points(pts)
+    assert net.width == 3 and net.meta["tool"].startswith("lnnet_construct")
+    assert classifies_all(net, ps.points, ps.labels)
+
+
+def test_build_paper_eps_and_progress(tmp_path, capsys):
+    pts = _write(tmp_path, "p.csv", "x,label\n0,0\n1,1\n2,0\n3,1\n4,0\n5,1\n6,0\n")
+    out = tmp_path / "net.json"
+    assert main(["build", str(pts), "-o", str(out), "--method", "paper", "--eps", "1e-5"]) == 0
+    cap = capsys.readouterr()
+    assert cap.out == "" and "wrote" in cap.err
+    net = load_network(out)
+    assert net.depth == 5 and net.meta["eps"] == "1/100000"
+    ps = load_points(pts)
+    assert classifies_all(net, ps.points, ps.labels)
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("x,label\n1,a\n2,b\n1,c\n", "rows 1 and 3 are equal with labels 'a' and 'c'"),
+    ("x,label\nnan,a\n", "nan"),
+    ("x,y,label\n1,2,a\n1,b\n", "row 2"),
+    ("x,label\nabc,a\n", "abc"),
+    ("x,y\n1,2\n", "label"),
+    ("", "empty"),
+])
+def test_bad_input_exit_3_one_line(tmp_path, capsys, text, needle):
+    pts = _write(tmp_path, "bad.csv", text)
+    code = main(["build", str(pts), "-o", str(tmp_path / "n.json"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_bad_eps(tmp_path, capsys):
+    pts = _write(tmp_path, "p.csv", "x,label\n0,a\n1,b\n")
+    assert main(["build", str(pts), "-o", str(tmp_path / "n.json"), "--eps", "-1"]) == 3
+    assert main(["build", str(pts), "-o", str(tmp_path / "n.json"), "--eps", "x"]) == 3
+    assert "eps" in capsys.readouterr().err

@@ -1,0 +1,111 @@
+"""The paper's algorithm (MATH.md §3.1–3.3): worked example, exact merges, conventions."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from construct_oracles import classifies_all, exact_decide
+from lnnet_construct.arith import Sign, get_arith
+from lnnet_construct.arith.exact import exact_sign
+from lnnet_construct.construct import build_with_history
+from lnnet_construct.construct.numeric import fold_exact, fold_float
+from lnnet_construct.construct.paper import plan_paper_exact
+from lnnet_construct.construct.projection import is_injective, paper_direction, project
+from lnnet_construct.construct.rational import simplest_between
+from lnnet_construct.numbers import exact_sqrt
+from lnnet_construct.ops import layer_norm
+
+# MATH.md §3.2, orthonormal convention: (value, label, members) per layer, and (c, h) per fold
+WORKED = [
+    [(0.420084025208, 1, {5}), (0.547722557505, 0, {4}), (0.774596669241, 1, {3}),
+     (1.22474487139, 0, {0, 2}), (1.73205080757, 1, {1})],
+    [(0.267326491961, 1, {1}), (0.470911354967, 0, {0, 2}), (1.22474487139, 1, {3, 5}),
+     (1.66793676033, 0, {4})],
+    [(0.798194576601, 0, {4}), (1.22474487139, 1, {1, 3, 5}), (1.50170664163, 0, {0, 2})],
+    [(1.22474487139, 0, {0, 2, 4}), (1.69417566555, 1, {1, 3, 5})],
+]
+WORKED_FOLDS = [(1, 1), (0.597340347225, 0.177256322017), (0.746035681676, 0.478709189715),
+                (1.14995060912, 0.351756032515)]
+
+
+def test_worked_example_of_math_3_2():
+    folds, layers = plan_paper_exact([Fraction(i) for i in range(6)], np.array([0, 1, 0, 1, 0, 1]), 2)
+    assert len(folds) == 4
+    s6 = math.sqrt(6)
+    for got, want in zip(layers[1:], WORKED):
+        # our scalar is tau = v2·LN = sqrt(6) * (u2·LN)
+        assert [(lab, set(mem)) for _, lab, mem in got] == [(lab, mem) for _, lab, mem in want]
+        assert all(abs(float(v) / s6 - w) < 1e-10 for (v, _, _), (w, _, _) in zip(got, want))
+    for k, (f, (c, h)) in enumerate(zip(folds, WORKED_FOLDS)):
+        # first layer: c_rat = c_orth, h_rat = h_orth / sqrt3; later: c_rat = sqrt6 c_orth, h_rat = sqrt2 h_orth
+        c_orth = float(f.c) if k == 0 else float(f.c) / s6
+        h_orth = float(f.h) * math.sqrt(3) if k == 0 else float(f.h) / math.sqrt(2)
+        assert abs(c_orth - c) < 1e-11 and abs(h_orth - h) < 1e-11
+
+
+def test_worked_example_merges_are_exact_equalities():
+    folds, layers = plan_paper_exact([Fraction(i) for i in range(6)], np.array([0, 1, 0, 1, 0, 1]), 2)
+    # the merged level sqrt(3/2) in the orthonormal picture is exactly 3 in ours, shown symbolically
+    for k in (1, 2):
+        new = [v for v, _, mem in layers[k] if len(mem) == 2 and not any(len(m2) == 2 and m2 == mem
+                                                                         for _, _, m2 in layers[k - 1])]
+        assert new and all(exact_sign(v - 3) is Sign.ZERO for v in new)
+    # and both ends of the first merge have the very same exact value
+    f = folds[0]
+    assert exact_sign(fold_exact(Fraction(0), f.c, f.h, 0) - fold_exact(Fraction(2), f.c, f.h, 0)) is Sign.ZERO
+
+
+def test_worked_example_network_is_exactly_correct():
+    pts = [[i] for i in range(6)]
+    labels = [0, 1, 0, 1, 0, 1]
+    res = build_with_history(pts, labels, method="paper")
+    net = res.network
+    assert net.depth == 4 and net.meta["weights"] == "algebraic" and net.meta["exact"] is True
+    assert classifies_all(net, pts, labels)
+    # history: one merge per layer
+    g = res.history
+    assert [sum(1 for _, d in g.nodes(data=True) if d["layer"] == k) for k in range(5)] == [6, 5, 4, 3, 2]
+
+
+@pytest.mark.parametrize("t,c,h,eps", [(Fraction(3, 7), Fraction(1, 3), Fraction(2, 5), 0),
+                                        (Fraction(-2), Fraction(5), Fraction(1, 9), Fraction(1, 10**5))])
+def test_closed_form_fold_matches_the_package_layernorm(t, c, h, eps):
+    A = get_arith("exact")
+    z = [(t - c) * a + h * b for a, b in zip((1, -1, 0), (1, 1, -2))]
+    y = layer_norm(z, eps=eps, arith=A)
+    tau = y[0] + y[1] - 2 * y[2]
+    assert A.sign(tau - fold_exact(t, c, h, eps)) is Sign.ZERO
+    assert abs(float(tau) - fold_float(np.array([float(t)]), float(c), float(h), float(eps))[0]) < 1e-12
+
+
+def test_paper_direction_is_beyond_the_roots():
+    pts = [(Fraction(0), Fraction(0)), (Fraction(1), Fraction(-1)), (Fraction(2), Fraction(-2)),
+           (Fraction(1, 3), Fraction(5))]
+    w = paper_direction(pts)
+    assert w[0] == 1 and w[1] > 1
+    assert is_injective(project(pts, w))
+    # (x_i - x_j)·(1, s) = 0 has its root s = 1 here: s must lie beyond it
+    assert w[1] > 1
+
+
+def test_simplest_between_brute_force():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a = Fraction(int(rng.integers(-1000, 1000)), int(rng.integers(1, 300)))
+        b = a + Fraction(int(rng.integers(0, 50)), int(rng.integers(1, 3000)))
+        s = simplest_between(a, b)
+        assert a <= s <= b
+        for q in range(1, s.denominator):
+            assert math.ceil(a * q) > b * q  # no rational with a smaller denominator in [a, b]
+
+
+def test_sqrt_expression_sizes_stay_parseable():
+    from lnnet_construct.io.network_file import loads_network, dumps_network
+
+    res = build_with_history([[i] for i in range(6)], [0, 1, 0, 1, 0, 1], method="paper")
+    again = loads_network(dumps_network(res.network))
+    assert classifies_all(again, [[i] for i in range(6)], [0, 1, 0, 1, 0, 1], exact_decide)

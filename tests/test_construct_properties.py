@@ -1,0 +1,83 @@
+"""Property tests of the constructions, with pinned nasty examples."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from construct_oracles import arb_decide
+from lnnet_construct.construct import build
+from lnnet_construct.network import Affine
+
+coord = st.one_of(
+    st.fractions(min_value=-4, max_value=4, max_denominator=6),
+    st.sampled_from([Fraction(10) ** 12, -Fraction(10) ** 12, Fraction(1, 10**12), Fraction(0)]),
+)
+
+
+@st.composite
+def labelled_sets(draw):
+    d = draw(st.integers(1, 3))
+    m = draw(st.integers(1, 9))
+    pts = draw(st.lists(st.tuples(*[coord] * d), min_size=m, max_size=m))
+    k = draw(st.integers(1, 3))
+    labels = [draw(st.integers(0, k - 1)) for _ in pts]
+    # identical points must share a label (else the input is refused, tested elsewhere)
+    first = {}
+    labels = [first.setdefault(p, lab) for p, lab in zip(pts, labels)]
+    method = draw(st.sampled_from(["default", "paper"]))
+    return pts, labels, method
+
+
+def _check(pts, labels, method, eps=0):
+    net = build(pts, labels, method=method, eps=eps)
+    m = len(set(pts))
+    k = len(set(labels))
+    bound = 0 if k == 1 else m - max(k, 2)
+    if not (method == "paper" and k >= 3):  # the paper's monotone symmetry breaker may add layers (MATH §3.3)
+        assert net.depth <= bound
+    for layer in net.layers[:-1]:
+        if isinstance(layer, Affine):
+            assert layer.out_dim == 3
+    for p, lab in zip(pts, labels):
+        assert arb_decide(net, p) == str(lab)
+
+
+@settings(max_examples=40, deadline=None)
+@given(labelled_sets())
+@example(([(0,), (1,), (2,), (3,)], ["a", "b", "c", "a"], "default"))          # confusion case
+@example(([(0,), (1,), (2,), (3,), (4,)], [0, 1, 0, 1, 0], "paper"))            # equal distances
+@example(([(0, 0), (0, 0), (1, 1)], [1, 1, 0], "default"))                      # duplicates
+@example(([(Fraction(10) ** 12,), (Fraction(10) ** 12 + 1,), (0,)], [0, 1, 0], "default"))  # huge + 1
+@example(([(Fraction(1, 10**12),), (Fraction(2, 10**12),), (0,)], [0, 1, 0], "paper"))     # tiny
+@example(([(Fraction("0.1"),), (Fraction(0.1),), (Fraction("0.2"),)], [0, 1, 0], "default"))  # float collision
+@example(([(Fraction("0.1"),), (Fraction(0.1),), (Fraction("0.2"),)], [0, 1, 0], "paper"))
+@example(([(1, 2, 3)], ["solo"], "default"))                                   # single point
+def test_every_point_is_classified(case):
+    pts, labels, method = case
+    _check(pts, labels, method)
+
+
+@settings(max_examples=10, deadline=None)
+@given(labelled_sets())
+@example(([(0,), (1,), (2,), (3,), (4,), (5,)], [0, 1, 0, 1, 0, 1], "default"))
+@example(([(0, 10**12), (10**12, 10**12), (10**12, -10**12), (Fraction(1, 10**12), 10**12)],
+          [0, 0, 0, 1], "default"))  # falls back to the exact paper plan; final clusters 1e-22 apart
+def test_every_point_is_classified_with_eps(case):
+    pts, labels, method = case
+    _check(pts, labels, method, eps=Fraction(1, 10**5))
+
+
+def test_seed_changes_nothing_about_correctness_and_is_deterministic():
+    rng = np.random.default_rng(3)
+    pts = [tuple(Fraction(int(v), 7) for v in rng.integers(-50, 50, 2)) for _ in range(25)]
+    labels = [int(v) for v in rng.integers(0, 2, 25)]
+    a = build(pts, labels, seed=5)
+    b = build(pts, labels, seed=5)
+    assert a.layers == b.layers
+    c = build(pts, labels, seed=6)
+    for net in (a, c):
+        assert all(arb_decide(net, p) == str(lab) for p, lab in zip(pts, labels))
