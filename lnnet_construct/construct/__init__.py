@@ -6,7 +6,7 @@ r"""Theorem 1 constructions: certified width-3 LN-Nets for any labelled points.
 
 Modules, by role:
 
-* :mod:`.build` — :func:`build`, :func:`build_with_history` (the entry points);
+* :mod:`.builder` — :func:`build`, :func:`build_with_history` (the entry points);
 * :mod:`.data` — input normalisation (duplicates, conflicts, classes);
 * :mod:`.projection` — step 0, the line;
 * :mod:`.greedy` — the ``default`` planner; :mod:`.paper` — the ``paper`` planner;
@@ -15,7 +15,7 @@ Modules, by role:
 * :mod:`.rational` — short rationals.
 """
 
-from .build import EXACT_MAX_POINTS, METHODS, BuildResult, Plan, build, build_with_history
+from .builder import EXACT_MAX_POINTS, METHODS, BuildResult, Plan, build, build_with_history
 from .history import merge_history
 
 __all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS", "merge_history"]

@@ -160,16 +160,27 @@ def _ratios(ts, ls, es, c, hs, eps_eff, backend):
     """
     r = np.abs(ts - c)
     o = np.argsort(r, kind="stable")
-    rs, l2, e2 = r[o], ls[o], es[o]
+    rs, l2 = r[o], ls[o]
+    e2 = es[o] if es is not None else None
     mask = l2[1:] != l2[:-1]
     ra, rb = rs[:-1][mask], rs[1:][mask]
     if len(ra) == 0:
         return np.full(len(hs), np.inf)
     va = np.abs(ts[o][:-1][mask]).astype(np.float64)
     vb = np.abs(ts[o][1:][mask]).astype(np.float64)
-    ea, eb = e2[:-1][mask], e2[1:][mask]
+    ea, eb = (e2[:-1][mask], e2[1:][mask]) if e2 is not None else (None, None)
     fc = abs(float(c))
     raf, rbf = ra.astype(np.float64), rb.astype(np.float64)
+    if backend.name == "float64":
+        with np.errstate(under="ignore", over="ignore", divide="ignore"):
+            H = np.asarray(hs, dtype=np.float64)[:, None]
+            ef = float(eps_eff)
+            gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
+            if es is None:
+                return gap.min(axis=1)
+            err = (fold_slope(raf[None, :], H, ef) * (ea + KAPPA * (va + fc + H)) +
+                   fold_slope(rbf[None, :], H, ef) * (eb + KAPPA * (vb + fc + H)) + 2 * KAPPA * PEAK)
+            return (gap / err).min(axis=1)
     out = []
     with np.errstate(under="ignore", over="ignore", divide="ignore"):
         for h in hs:
@@ -180,6 +191,9 @@ def _ratios(ts, ls, es, c, hs, eps_eff, backend):
             else:
                 gap = (backend.fold(ra, 0, h, eps_eff) - backend.fold(rb, 0, h, eps_eff)).astype(np.float64)
             ef = float(eps_eff)
+            if es is None:  # plain gap objective
+                out.append(float(np.min(gap)))
+                continue
             err = (fold_slope(raf, hf, ef) * (ea + KAPPA * (va + fc + hf)) +
                    fold_slope(rbf, hf, ef) * (eb + KAPPA * (vb + fc + hf)) + 2 * KAPPA * PEAK)
             out.append(float(np.min(gap / err)))
@@ -195,7 +209,7 @@ def _run_bounds(ls):
     return starts[run_idx], ends[run_idx]
 
 
-def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, errors=None, *,
+def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, errors=None, *, h_min=0.0,
                 n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-5,
                 hard_floor: float = 1e-14, beta: float = 1.0, uniform: int = 0,
                 recondition: bool = False, h_stride: int = 1) -> FoldChoice:
@@ -218,7 +232,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     order = np.argsort(values, kind="stable")
     ts = values[order]
     ls = labels[order]
-    es = (np.ones(len(ts)) if errors is None else np.asarray(errors, dtype=np.float64))[order]
+    es = None if errors is None else np.asarray(errors, dtype=np.float64)[order]
     n = len(ts)
     spread = ts[-1] - ts[0]
     fspread = float(spread)
@@ -264,6 +278,8 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
             pool = rng.choice(pool, size=top, replace=False)
         picked.extend(int(k) for k in pool)
     hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
+    if h_min > 0:
+        hs = hs[hs >= h_min * PEAK] if np.any(hs >= h_min * PEAK) else hs[-1:]
     hs_b = hs if backend.name == "float64" else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
     results = []
     for k in picked:

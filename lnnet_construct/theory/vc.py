@@ -412,7 +412,9 @@ def shatter(depth: int, dim: int = 1, *, largest: bool = True, max_points: int |
     InputError
         Bad ``depth``/``dim``.
     ConstructionError
-        If the certification fails (never expected).
+        If the baseline fails certification (never expected).  A searched
+        witness that fails is replaced by the baseline, with
+        ``meta["fallback"]`` saying why.
 
     Examples
     --------
@@ -430,10 +432,19 @@ def shatter(depth: int, dim: int = 1, *, largest: bool = True, max_points: int |
         witness = baseline_witness(depth, dim)
     if certify:
         rep = verify_witness(witness, max_bits=max_bits)
+        fallback = None
+        if rep.status != "certified" and witness.meta.get("method") != "baseline":
+            # a shipped plan that does not replay to certified networks (e.g. on a platform whose
+            # float64 planning differs): say so, and use the baseline
+            fallback = f"the searched witness failed certification ({rep.summary()}); baseline used"
+            witness = baseline_witness(depth, dim)
+            rep = verify_witness(witness, max_bits=max_bits)
         if rep.status != "certified":
             raise ConstructionError(f"witness for depth {depth}, dim {dim} failed certification: {rep.summary()}")
         meta = dict(witness.meta)
         meta.update({"certified": True, "certification": rep.summary()})
+        if fallback:
+            meta["fallback"] = fallback
         witness = Witness(witness.depth, witness.points, witness.labellings, meta)
     return witness
 

@@ -69,6 +69,8 @@ METHODS = ("default", "paper")
 #: ``exact=None`` uses exact algebraic arithmetic for the paper method up to this many distinct points.
 EXACT_MAX_POINTS = 6
 TOOL = f"lnnet_construct {__version__}"
+USE_ERR = False
+TUNE: dict = {}
 
 
 @dataclass(frozen=True)
@@ -295,7 +297,11 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             extra.update(ex)
             return plan, layers, groups, extra
         fast = tracker.backend.name == "float64"
-        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, err,
+        if not USE_ERR:
+            opts.setdefault("gap_floor", 1e-6)
+            opts.setdefault("hard_floor", 1e-12)
+        opts.update(TUNE)
+        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, err if USE_ERR else None,
                              **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3)))
         before = tracker.backend.to_float(tracker.values) + float(tracker.offset)
         c_abs = float(choice.c_rel + tracker.offset)
