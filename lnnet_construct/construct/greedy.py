@@ -86,11 +86,14 @@ def _runs_after(ts, ls, cands, chunk_elems: int = 4_000_000) -> np.ndarray:
     n = len(ts)
     out = np.empty(len(cands), dtype=np.int64)
     step = max(1, chunk_elems // max(n, 1))
+    # small label codes make the gather cheap; ties (equal distances) only occur between
+    # equal values or the two ends of a same-label midpoint, so the sort need not be stable
+    small = ls.astype(np.int16) if ls.dtype != object else ls
     for s in range(0, len(cands), step):
         c = cands[s:s + step]
         d = np.abs(ts[None, :] - c[:, None])
-        o = np.argsort(d, axis=1, kind="stable")
-        lab = ls[o]
+        o = np.argsort(d, axis=1)
+        lab = small[o]
         out[s:s + step] = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
     return out
 
@@ -153,7 +156,7 @@ def propagate_error(err, values, c, h, eps_eff):
     return fold_slope(r, h, eps_eff) * (err + KAPPA * (np.abs(v) + abs(c) + h)) + KAPPA * PEAK
 
 
-def _ratios(ts, ls, es, c, hs, eps_eff, backend):
+def _ratios(ts, ls, es, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
     """Smallest post-fold ``gap / (error_a + error_b)`` over opposite-label neighbours, per height.
 
     The gap is computed in the backend's precision; the error model in float64.
@@ -177,7 +180,10 @@ def _ratios(ts, ls, es, c, hs, eps_eff, backend):
             ef = float(eps_eff)
             gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
             if es is None:
-                return gap.min(axis=1)
+                g = gap.min(axis=1)
+                if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
+                    g = g * np.minimum(1.0, H[:, 0] / h_soft) ** h_pow
+                return g
             err = (fold_slope(raf[None, :], H, ef) * (ea + KAPPA * (va + fc + H)) +
                    fold_slope(rbf[None, :], H, ef) * (eb + KAPPA * (vb + fc + H)) + 2 * KAPPA * PEAK)
             return (gap / err).min(axis=1)
@@ -210,6 +216,7 @@ def _run_bounds(ls):
 
 
 def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, errors=None, *, h_min=0.0,
+                h_soft=0.1, h_pow=1.0,
                 n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-5,
                 hard_floor: float = 1e-14, beta: float = 1.0, uniform: int = 0,
                 recondition: bool = False, h_stride: int = 1) -> FoldChoice:
@@ -295,7 +302,8 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         best = None
         for p in (POSITIONS if h_stride == 1 else POSITIONS[1::2]):
             c = lo + width * p
-            g = _ratios(ts, ls, es, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
+            g = _ratios(ts, ls, es, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend,
+                        h_soft * PEAK, h_pow)
             kk = int(np.argmax(g))
             if best is None or g[kk] > best[0]:
                 best = (float(g[kk]), c, hs[kk])

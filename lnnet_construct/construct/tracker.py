@@ -78,6 +78,25 @@ class RunStructure:
         return len(self.run_labels)
 
 
+class _LazyFractions:
+    """Exact Fractions of float bounds (plus an offset), converted on access."""
+
+    def __init__(self, floats, offset):
+        self._f = floats
+        self._off = offset
+
+    def __len__(self):
+        return len(self._f)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [Fraction(float(x)) + self._off for x in self._f[i]]
+        return Fraction(float(self._f[i])) + self._off
+
+    def __iter__(self):
+        return (Fraction(float(x)) + self._off for x in self._f)
+
+
 def _mid_fraction(ball) -> Fraction:
     man, exp = ball.mid().man_exp()
     return Fraction(int(man)) * Fraction(2) ** int(exp)
@@ -213,8 +232,8 @@ class Tracker:
                 return None
             if n_runs > 1 and not np.all(run_hi[:-1] < run_lo[1:]):
                 return None
-            lows = [Fraction(float(x)) + self.offset for x in run_lo]
-            highs = [Fraction(float(x)) + self.offset for x in run_hi]
+            lows = _LazyFractions(run_lo, self.offset)
+            highs = _LazyFractions(run_hi, self.offset)
         else:
             # exact dyadic ends of the balls (float64 would merge what the balls separate)
             from ..arith.arb import arb_to_interval

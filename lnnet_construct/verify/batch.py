@@ -383,33 +383,56 @@ def _layer_plan(chain: Chain):
     return plan
 
 
-def chain_batch(chain: Chain, sigma1: list, label_idx: np.ndarray) -> BatchResult:
-    # Overflow, underflow and 0/0 are expected and handled (guards, unbounded entries).
-    with np.errstate(all="ignore"):
-        return _chain_batch(chain, sigma1, label_idx)
-
-
-def _chain_batch(chain: Chain, sigma1: list, label_idx: np.ndarray) -> BatchResult:
+def chain_batch(chain: Chain, points: list, label_idx: np.ndarray) -> BatchResult:
     """Tier 1 for a chain: enclosures of every point's scalars, outputs and margins.
 
     Parameters
     ----------
     chain : Chain
-    sigma1 : list of exact numbers
-        ``q1 · x`` per point.
+    points : list of tuples of exact numbers
     label_idx : int array
         Class index of each point's label (points with -1 are skipped).
     """
-    m = len(sigma1)
+    # Overflow, underflow and 0/0 are expected and handled (guards, unbounded entries).
+    with np.errstate(all="ignore"):
+        return _chain_batch(chain, points, label_idx)
+
+
+def _coordinate_enclosure(column) -> Interval:
+    """Outward float64 enclosure of a column of exact numbers (one ulp around correctly rounded floats)."""
+    f = np.array([_float_or_nan(v) for v in column])
+    lo = np.nextafter(f, -_INF)
+    hi = np.nextafter(f, _INF)
+    for t in np.flatnonzero(~np.isfinite(f) | (np.abs(f) < 2.0**-1000)):
+        try:
+            lo[t], hi[t] = float_enclosure(column[t])
+        except (ArithmeticError, ValueError):
+            lo[t], hi[t] = -_INF, _INF
+    return Interval(lo, hi)
+
+
+def first_scalars(chain: Chain, points: list) -> Interval:
+    """Enclosures of ``sigma_1 = q1 · x`` for all points, vectorised (no exact arithmetic per point)."""
+    total = None
+    for j, qj in enumerate(chain.q1):
+        if qj == 0:
+            continue
+        term = _iconst(qj) * _coordinate_enclosure([p[j] for p in points])
+        total = term if total is None else total + term
+    if total is None:
+        z = np.zeros(len(points))
+        return Interval(z, z.copy())
+    return total
+
+
+def _chain_batch(chain: Chain, points: list, label_idx: np.ndarray) -> BatchResult:
+    m = len(points)
     res = BatchResult.empty(m, len(chain.out_weight))
     active = np.flatnonzero(label_idx >= 0)
     if active.size == 0:
         return res
-    f = np.array([_float_or_nan(sigma1[i]) for i in active])
-    lo = np.nextafter(f, -_INF)  # float(Fraction) is correctly rounded: one ulp out is safe
-    hi = np.nextafter(f, _INF)
-    for t in np.flatnonzero(~np.isfinite(f) | (np.abs(f) < 2.0**-1000)):
-        lo[t], hi[t] = float_enclosure(sigma1[active[t]])
+    sig = first_scalars(chain, [points[i] for i in active])
+    lo, hi = sig.lo, sig.hi
     ok0 = np.isfinite(lo) & np.isfinite(hi)
     X = np.vstack([lo, -hi])[:, ok0]
     active = active[ok0]

@@ -13,8 +13,10 @@ Pipeline (``backend="auto"``):
    ``max_bits``.
 4. **Exact fallbacks** — a point still undecided at the cap is evaluated
    exactly when that is cheap: rationally when no irrational square root
-   occurs (any depth), with exact algebraic signs when the network has at
-   most ``exact_depth`` LayerNorm layers.  Otherwise it is INCONCLUSIVE.
+   occurs (any depth); as algebraic expressions checked for a structurally
+   exact zero (a decisive quantity whose sums cancel identically, at most
+   200 LayerNorm layers); with exact algebraic signs when the network has
+   at most ``exact_depth`` LayerNorm layers.  Otherwise it is INCONCLUSIVE.
 
 Other backends: ``"interval"`` (tier 1 only; the cap is 53 bits),
 ``"arb"`` and ``"iv"`` (tier 2 from 64 bits in python-flint or in mpmath's
@@ -53,7 +55,7 @@ from ..errors import ArithmeticUndecided, InputError
 from ..numbers import to_exact
 from .batch import BatchResult, chain_batch, generic_batch
 from .chain import detect_chain
-from .oracle import exact_outcome, rational_outcome
+from .oracle import exact_outcome, rational_outcome, structural_outcome
 from .report import PointResult, Report, Verdict
 from .ddtier import dd_applicable, dd_chain_balls
 from .scalar import ArbChain, ScalarOutcome, arb_chain_head, arb_chain_point, generic_point
@@ -64,6 +66,8 @@ BACKENDS = ("auto", "interval", "arb", "iv", "exact")
 DEFAULT_MAX_BITS = 4096
 #: Networks with at most this many LayerNorm layers get exact algebraic fallbacks.
 EXACT_DEPTH = 4
+#: Networks with at most this many LayerNorm layers get the structural exact-zero fallback.
+STRUCTURAL_DEPTH = 200
 _FLOAT_BITS = 53
 #: Double-double significand bits, and the precision of the arb head that reads its balls.
 _DD_BITS = 106
@@ -87,10 +91,6 @@ def _check_args(network, points, labels, max_bits, backend):
         if len(p) != network.input_dim:
             raise InputError(f"point {i} has {len(p)} coordinates, the network expects {network.input_dim}")
     return points, labels
-
-
-def _fr(x: float):
-    return Fraction(float(x)) if math.isfinite(x) else None
 
 
 def _bits_schedule(start: int, max_bits: int):
@@ -142,10 +142,14 @@ class _Verifier:
         if self.progress is not None and n:
             self.progress.update(n)
 
-    def sigma1(self):
+    def sigma1(self, i):
+        """Exact first scalar of point ``i`` (computed on demand: only escalated points need it)."""
         if self._sigma1 is None:
-            self._sigma1 = [self.chain.sigma1(p) for p in self.points]
-        return self._sigma1
+            self._sigma1 = {}
+        got = self._sigma1.get(i)
+        if got is None:
+            got = self._sigma1[i] = self.chain.sigma1(self.points[i])
+        return got
 
     def _class(self, k):
         return self.net.class_texts[k]
@@ -195,26 +199,34 @@ class _Verifier:
     def tier1(self) -> tuple[list, BatchResult | None]:
         t0 = time.perf_counter()
         if self.chain is not None:
-            br = chain_batch(self.chain, self.sigma1(), self.label_idx)
+            br = chain_batch(self.chain, self.points, self.label_idx)
             method = "interval-chain"
         else:
             br = generic_batch(self.net, self.points, self.label_idx)
             method = "interval"
         undecided = []
-        for i in np.flatnonzero(self.label_idx >= 0):
-            i = int(i)
-            st = int(br.status[i])
+        status = br.status.tolist()
+        out_lo, out_hi = br.out_lo.tolist(), br.out_hi.tolist()
+        m_lo, m_hi = br.m_lo.tolist(), br.m_hi.tolist()
+        zero, beaten = br.zero.tolist(), br.beaten_by.tolist()
+        finite = math.isfinite
+        for i in np.flatnonzero(self.label_idx >= 0).tolist():
+            st = status[i]
             if st == 0:
                 undecided.append(i)
                 continue
-            outs = tuple((_fr(lo), _fr(hi)) for lo, hi in zip(br.out_lo[i], br.out_hi[i]))
-            if any(o[0] is None or o[1] is None for o in outs):
+            lo_i, hi_i = out_lo[i], out_hi[i]
+            if all(finite(v) for v in lo_i) and all(finite(v) for v in hi_i):
+                outs = tuple((Fraction(a), Fraction(b)) for a, b in zip(lo_i, hi_i))  # exact dyadics
+            else:
                 outs = None
-            mlo, mhi = _fr(br.m_lo[i]), _fr(br.m_hi[i])
-            margin = None if mlo is None or mhi is None else (mlo, mhi)
-            out = ScalarOutcome(st, zero=bool(br.zero[i]), outputs=outs, margin=margin,
-                                beaten_by=int(br.beaten_by[i]))
-            self.results[i] = self.result_from(i, out, _FLOAT_BITS, method)
+            margin = (Fraction(m_lo[i]), Fraction(m_hi[i])) if finite(m_lo[i]) and finite(m_hi[i]) else None
+            lab = self.labels[i]
+            if st == 1:
+                self.results[i] = PointResult(i, lab, Verdict.VERIFIED, "", outs, margin, _FLOAT_BITS, method)
+            else:
+                self.results[i] = PointResult(i, lab, Verdict.REFUTED, self._reason(zero[i], False, beaten[i]),
+                                              outs, margin, _FLOAT_BITS, method, self._predicted(beaten[i]))
         self.tick(int((self.label_idx >= 0).sum()) - len(undecided))
         self.timings["tier1"] = time.perf_counter() - t0
         return undecided, br
@@ -224,7 +236,7 @@ class _Verifier:
         if self.backend == "iv":
             return generic_point(self.net, self.points[i], c, get_arith("iv", bits)), "iv"
         if self.chain is not None:
-            return arb_chain_point(self.arb_chain(bits), self.sigma1()[i], c), "arb-chain"
+            return arb_chain_point(self.arb_chain(bits), self.sigma1(i), c), "arb-chain"
         return generic_point(self.net, self.points[i], c, get_arith("arb", bits)), "arb"
 
     def arb_chain(self, bits) -> ArbChain:
@@ -236,7 +248,7 @@ class _Verifier:
     def tier_dd(self, todo) -> tuple[list, set]:
         """Double-double balls for many undecided chain points at once; returns (still undecided, tried)."""
         t0 = time.perf_counter()
-        balls = dd_chain_balls(self.chain, [self.sigma1()[i] for i in todo])
+        balls = dd_chain_balls(self.chain, [self.sigma1(i) for i in todo])
         ac = self.arb_chain(_DD_HEAD_BITS)
         rest = []
         done = 0
@@ -284,6 +296,10 @@ class _Verifier:
         out = rational_outcome(self.net, self.points[i], c)
         if out is not None:
             return self.result_from(i, out, None, "rational")
+        if self.net.depth <= STRUCTURAL_DEPTH:
+            out = structural_outcome(self.net, self.points[i], c, min(self.max_bits, 512))
+            if out is not None:
+                return self.result_from(i, out, None, "exact")
         if self.net.depth <= self.exact_depth:
             try:
                 out = exact_outcome(self.net, self.points[i], c)

@@ -38,7 +38,7 @@ from .head import decision_rows, forward_body, split_head
 from .report import Verdict
 from .scalar import ScalarOutcome, _margin_bounds, abs_exact_bounds
 
-__all__ = ["exact_outcome", "rational_outcome", "exact_verdicts", "exact_verdict"]
+__all__ = ["exact_outcome", "rational_outcome", "structural_outcome", "structural_zero", "exact_verdicts", "exact_verdict"]
 
 #: Bit size beyond which the rational path gives up (numbers grow with depth).
 _MAX_RATIONAL_BITS = 200_000
@@ -46,6 +46,89 @@ _MAX_RATIONAL_BITS = 200_000
 
 class _Irrational(Exception):
     pass
+
+
+class _GiveUp(Exception):
+    pass
+
+
+def structural_zero(x) -> bool:
+    """True when ``x`` is 0 by cancelling identical sub-expressions in its sums.
+
+    ``x`` is flattened into a rational linear combination of non-sum terms
+    (rational factors and divisors are absorbed); if every coefficient and the
+    constant vanish, ``x`` is exactly 0.  A sufficient test only (False says
+    nothing), but cheap at any depth: it catches a threshold set to the exact
+    value of a network's own output.
+
+    >>> from lnnet_construct.numbers import parse_number
+    >>> t = parse_number("sqrt(2 + sqrt(3))/7")
+    >>> structural_zero(parse_number("1/3") * t + (parse_number("2") - (t / 3 + 2)))
+    True
+    >>> structural_zero(parse_number("sqrt(2)*sqrt(2) - 2"))
+    False
+    """
+    if not isinstance(x, Expr):
+        return Fraction(x) == 0
+    terms: dict = {}
+    const = Fraction(0)
+    stack = [(x, Fraction(1))]
+    while stack:
+        e, c = stack.pop()
+        if not isinstance(e, Expr):
+            const += c * Fraction(e)
+            continue
+        op, args = e.op, e.args
+        if op == "add":
+            stack.append((args[0], c))
+            stack.append((args[1], c))
+        elif op == "sub":
+            stack.append((args[0], c))
+            stack.append((args[1], -c))
+        elif op == "neg":
+            stack.append((args[0], -c))
+        elif op == "mul" and not isinstance(args[0], Expr):
+            stack.append((args[1], c * Fraction(args[0])))
+        elif op == "mul" and not isinstance(args[1], Expr):
+            stack.append((args[0], c * Fraction(args[1])))
+        elif op == "div" and not isinstance(args[1], Expr):
+            stack.append((args[0], c / Fraction(args[1])))
+        else:
+            terms[e] = terms.get(e, Fraction(0)) + c
+    return const == 0 and all(v == 0 for v in terms.values())
+
+
+class _StructuralExact(ExactArith):
+    """Exact arithmetic that tries the cheap structural zero test before an exact zero test."""
+
+    def sign(self, x):
+        if isinstance(x, Expr) and structural_zero(x):
+            return Sign.ZERO
+        return super().sign(x)
+
+    def positive_sqrt(self, x):
+        if isinstance(x, Expr) and structural_zero(x):
+            raise ZeroVarianceError("LayerNorm variance is exactly 0 (and eps = 0)")
+        return super().positive_sqrt(x)
+
+
+class _ArbCheckedExact(ExactArith):
+    """Exact values whose LayerNorm denominators are proven positive by arb alone (never sympy)."""
+
+    def __init__(self, bits: int):
+        super().__init__()
+        self.bits = bits
+
+    def positive_sqrt(self, x):
+        if not isinstance(x, Expr):
+            return super().positive_sqrt(x)
+        if structural_zero(x):
+            raise ZeroVarianceError("LayerNorm variance is exactly 0 (and eps = 0)")
+        from ..arith.arb import ArbArith
+
+        if ArbArith(self.bits).sign_of_exact(x) is not Sign.POSITIVE:
+            raise _GiveUp
+        return exact_sqrt(x)
 
 
 class _RationalArith(ExactArith):
@@ -132,6 +215,29 @@ def _outcome(network, point, c, arith) -> ScalarOutcome:
                          beaten_by=beaten)
 
 
+def structural_outcome(network, point, c: int, bits: int = 256) -> ScalarOutcome | None:
+    """REFUTED when a decisive quantity is exactly 0 by structure (any depth); else None.
+
+    The point is evaluated exactly (algebraic numbers as expression DAGs);
+    every LayerNorm variance must be proven positive by arb at ``bits`` (or be
+    structurally 0: REFUTED).  Nothing else is decided here: this fallback
+    only finds exact zeros that enclosures can never certify.
+    """
+    A = _ArbCheckedExact(bits)
+    try:
+        y = forward_body(split_head(network)[0], [to_exact(v) for v in point], A)
+    except ZeroVarianceError:
+        return ScalarOutcome(-1, zero_variance=True)
+    except (_GiveUp, ArithmeticUndecided):
+        return None
+    _, W, b = split_head(network)
+    for k, r, bias in decision_rows(network.decision, W, b, c):
+        d = A.fsum([A.const(rj) * yj for rj, yj in zip(r, y) if rj != 0]) + A.const(bias)
+        if structural_zero(d):
+            return ScalarOutcome(-1, zero=True)
+    return None
+
+
 def exact_outcome(network, point, c: int, arith: str = "exact") -> ScalarOutcome:
     """Exact verdict data of one point (label class index ``c``); see module docstring.
 
@@ -140,7 +246,7 @@ def exact_outcome(network, point, c: int, arith: str = "exact") -> ScalarOutcome
     ArithmeticUndecided
         Only if an exact sign decision gives up (practically never).
     """
-    A = get_arith(arith)
+    A = _StructuralExact() if arith == "exact" else get_arith(arith)
     try:
         return _outcome(network, [to_exact(v) for v in point], c, A)
     except ZeroVarianceError:
