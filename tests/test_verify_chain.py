@@ -247,3 +247,17 @@ def test_double_double_tier_decides_many_points_like_arb():
     bad, i, _ = poison_network(net, pts, labels, Fraction(1, 10**45))
     rep = verify(bad, pts, labels)
     assert rep.points[i].verdict is Verdict.REFUTED
+
+
+def test_first_scalars_with_algebraic_huge_and_tiny_coordinates():
+    from lnnet_construct.numbers import parse_number
+
+    net = fold_network([1, Fraction(1, 3)], [(1, 1), (2, Fraction(1, 2))], ("sign", 3, 1), classes=["neg", "pos"])
+    pts = [[parse_number("sqrt(2)"), parse_number("1/7")], [Fraction(10) ** 400, 1], [Fraction(1, 10**400), 0],
+           [Fraction(-3, 10**320), Fraction(5)]]
+    rep = verify(net, pts, ["pos"] * len(pts))
+    arb = verify(net, pts, ["pos"] * len(pts), backend="arb", use_structure=False)
+    assert [p.verdict for p in rep.points] == [p.verdict for p in arb.points]
+    for p, res in zip(pts, rep.points):
+        lo, hi = res.output[0]
+        assert _inside(oracle_outputs(net, p)[0], lo, hi)

@@ -201,3 +201,28 @@ def test_bad_arguments():
         verify(net, [[1]], ["a"], backend="float")
     with pytest.raises(InputError):
         verify(net, [[1]], ["a"], max_bits=1)
+
+
+def test_exact_zero_output_deep_algebraic_threshold_set_from_the_networks_own_output():
+    # the threshold is the exact output at a point, computed by the package's forward pass: at depth 6
+    # neither enclosures nor sympy can see the 0, the structural cancellation test does
+    from lnnet_construct.forward import forward
+
+    folds = [(Fraction(1, 3), 1), (Fraction(3), Fraction(1, 2)), (Fraction(2), Fraction(2, 3)),
+             (Fraction(5, 2), 1), (Fraction(3), Fraction(1, 4)), (Fraction(2), 1)]
+    net = fold_network([1], folds, ("sign", 0, 1), classes=["neg", "pos"])
+    out = forward(net, [Fraction(1, 5)], get_arith("exact"))[0]
+    W, b = net.layers[-1].weight, net.layers[-1].bias
+    zero = net.with_layers(list(net.layers[:-1]) + [Affine(W, [b[0] - out])])
+    rep = verify(zero, [[Fraction(1, 5)], [Fraction(7, 2)]], ["pos", "pos"])
+    p = rep.points[0]
+    assert p.verdict is Verdict.REFUTED and "exactly 0" in p.reason and p.method == "exact"
+    assert rep.points[1].verdict is not Verdict.INCONCLUSIVE
+
+
+def test_exact_fallback_time_limit():
+    from lnnet_construct.verify.engine import _exact_with_timeout
+
+    net = fold_network([1], [(Fraction(1, 3), 1)], ("sign", 0, 1), classes=["neg", "pos"])
+    assert _exact_with_timeout(net, [Fraction(1)], 1, 60).status == 1
+    assert _exact_with_timeout(net, [Fraction(1)], 1, 0) is None  # no time at all: gives up, never guesses

@@ -285,8 +285,9 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     total = max(st.runs - max(k, 2), 1)
     extra: dict = {}
     n = ds.m
-    opts = dict(n_random=int(min(2000, max(300, 3_000_000 // max(n, 1)))),
-                uniform=int(min(1000, max(150, 1_500_000 // max(n, 1)))))
+    # candidate budget: about 1.2 million (candidate, point) pairs per layer
+    opts = dict(n_random=int(min(2000, max(150, 1_200_000 // max(n, 1)))),
+                uniform=int(min(1000, max(75, 600_000 // max(n, 1)))))
     # forward-error model (units of the unit roundoff): coordinates rounded, then w·x summed
     err = np.array([float(sum(abs(wk * xk) for wk, xk in zip(w, p))) for p in ds.points]) + \
         np.abs(np.array([float(v) for v in t]))
@@ -297,9 +298,6 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             extra.update(ex)
             return plan, layers, groups, extra
         fast = tracker.backend.name == "float64"
-        if not USE_ERR:
-            opts.setdefault("gap_floor", 1e-6)
-            opts.setdefault("hard_floor", 1e-12)
         opts.update(TUNE)
         choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, err if USE_ERR else None,
                              **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3)))

@@ -45,6 +45,8 @@ __all__ = ["FoldChoice", "choose_fold", "count_runs_sorted", "label_cell", "lam_
 POSITIONS = (0.15, 0.3, 0.5, 0.7, 0.85)
 #: Heights tried, as multiples of the current spread of the values.
 H_GRID = 2.0 ** (np.arange(-24, 9) / 2.0)
+#: Extra small heights for zoom folds (multiples of the spread).
+H_TINY = 2.0 ** -np.arange(13.0, 45.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -216,9 +218,9 @@ def _run_bounds(ls):
 
 
 def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, errors=None, *, h_min=0.0,
-                h_soft=0.1, h_pow=1.0,
+                h_soft=0.1, h_pow=1.0, repair: int = 0, zoom: bool = False,
                 n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-5,
-                hard_floor: float = 1e-14, beta: float = 1.0, uniform: int = 0,
+                hard_floor: float = 1e-13, beta: float = 3.0, uniform: int = 0,
                 recondition: bool = False, h_stride: int = 1) -> FoldChoice:
     """Plan one fold for the current values (see module docstring).
 
@@ -266,6 +268,22 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         sel = (a < b) & (ls[a] == ls[b])
         cands.append((ts[a[sel]] + ts[b[sel]]) / 2)
     cands.append(np.array([ts[0] - spread, ts[-1] + spread], dtype=ts.dtype))
+    if zoom and n > 2:
+        # monotone folds just outside either end: with a small h they re-expand values that
+        # earlier folds squashed against that end (the 1/r tail of F composed with 1/r is linear)
+        gb, gt = ts[1] - ts[0], ts[-1] - ts[-2]
+        cands.append(np.array([ts[0] - f * gb for f in (0.5, 2.0, 8.0, 32.0)] +
+                              [ts[-1] + f * gt for f in (0.5, 2.0, 8.0, 32.0)], dtype=ts.dtype))
+    if repair > 0 and n > 1:
+        # folds that zoom into the tightest places between different labels (to widen them again)
+        d = ts[1:] - ts[:-1]
+        opp = np.nonzero(ls[1:] != ls[:-1])[0]
+        if len(opp):
+            tight = opp[np.argsort(d[opp].astype(np.float64))[:repair]]
+            mid = (ts[tight] + ts[tight + 1]) / 2
+            gap = d[tight]
+            rep = [mid + f * gap for f in (-16.0, -4.0, -1.5, 1.5, 4.0, 16.0)]
+            cands.append(np.concatenate([np.asarray(x, dtype=ts.dtype) for x in rep]))
     if uniform > 0:
         u = rng.random(uniform)
         cands.append(np.array([ts[0] + spread * float(x) for x in u], dtype=ts.dtype))
@@ -285,6 +303,8 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
             pool = rng.choice(pool, size=top, replace=False)
         picked.extend(int(k) for k in pool)
     hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
+    if zoom:
+        hs = np.concatenate([H_TINY * (fspread if fspread > 0 else 1.0), hs])
     if h_min > 0:
         hs = hs[hs >= h_min * PEAK] if np.any(hs >= h_min * PEAK) else hs[-1:]
     hs_b = hs if backend.name == "float64" else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)

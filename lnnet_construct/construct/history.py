@@ -24,9 +24,9 @@ cluster ``j`` after the next fold.
 Examples
 --------
 >>> import numpy as np
->>> g = merge_history([np.array([0., 1., 2.]), np.array([3., 3., 4.])],
+>>> g = merge_history([np.array([0., 1., 2.]), np.array([3., 4., 3.])],
 ...                   np.array([0, 1, 0]), ("a", "b"), [(0,), (1,), (2,)],
-...                   groups=[np.array([0, 1, 2]), np.array([0, 0, 1])])
+...                   groups=[np.array([0, 1, 2]), np.array([0, 1, 0])])
 >>> sorted(g.nodes)
 [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
 >>> g.nodes[(1, 0)]["members"]

@@ -31,8 +31,10 @@ Examples
 >>> v = fold_float(np.array([0.0, 2.0, 1.0]), 1.0, 1.0, 0.0)
 >>> bool(v[0] == v[1] and v[2] > v[0])          # even about c, peak at c
 True
->>> fold_exact(Q(1), Q(1), Q(1), Q(0))           # the peak value is 3 sqrt(2)
-Expr('3*sqrt(2)')
+>>> from lnnet_construct.arith.exact import exact_sign
+>>> from lnnet_construct.numbers import exact_sqrt
+>>> exact_sign(fold_exact(Q(1), Q(1), Q(1), Q(0)) - 3 * exact_sqrt(Q(2)))   # the peak value is 3 sqrt(2)
+<Sign.ZERO: 0>
 """
 
 from __future__ import annotations

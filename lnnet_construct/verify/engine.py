@@ -7,16 +7,20 @@ Pipeline (``backend="auto"``):
 2. **Tier 1** — all points at once in outward-rounded float64 intervals:
    the rank-1 scalar chain (:mod:`.chain`, :mod:`.batch`) when the network
    is one (detected exactly), else the generic forward pass.
-3. **Tier 2** — only the undecided points, one at a time, in python-flint
+3. **Tier 1.5** — for chains whose inner layers are folds, when many points
+   are undecided: vectorised double-double balls for all of them at once
+   (:mod:`.ddtier`, about 100 bits; reported as 106 bits).
+4. **Tier 2** — the points still undecided, one at a time, in python-flint
    ``arb`` (the scalar chain, or the generic forward pass), starting at a
    precision estimated from the tier-1 enclosure and doubling up to
    ``max_bits``.
-4. **Exact fallbacks** — a point still undecided at the cap is evaluated
+5. **Exact fallbacks** — a point still undecided at the cap is evaluated
    exactly when that is cheap: rationally when no irrational square root
    occurs (any depth); as algebraic expressions checked for a structurally
    exact zero (a decisive quantity whose sums cancel identically, at most
    200 LayerNorm layers); with exact algebraic signs when the network has
-   at most ``exact_depth`` LayerNorm layers.  Otherwise it is INCONCLUSIVE.
+   at most ``exact_depth`` LayerNorm layers (in a separate process, at most
+   20 s per point and 60 s per call).  Otherwise it is INCONCLUSIVE.
 
 Other backends: ``"interval"`` (tier 1 only; the cap is 53 bits),
 ``"arb"`` and ``"iv"`` (tier 2 from 64 bits in python-flint or in mpmath's
@@ -68,6 +72,9 @@ DEFAULT_MAX_BITS = 4096
 EXACT_DEPTH = 4
 #: Networks with at most this many LayerNorm layers get the structural exact-zero fallback.
 STRUCTURAL_DEPTH = 200
+#: Time limit (seconds) of one exact algebraic fallback, and of all of them in one call.
+EXACT_SECONDS = 20.0
+EXACT_BUDGET = 60.0
 _FLOAT_BITS = 53
 #: Double-double significand bits, and the precision of the arb head that reads its balls.
 _DD_BITS = 106
@@ -136,6 +143,8 @@ class _Verifier:
         self.timings: dict = {}
         self._arb_chains: dict = {}
         self._sigma1 = None
+        #: seconds left for exact algebraic fallbacks (sympy can take very long on nested radicals)
+        self.exact_budget = EXACT_BUDGET
 
     # --- helpers --------------------------------------------------------
     def tick(self, n=1):
@@ -300,13 +309,13 @@ class _Verifier:
             out = structural_outcome(self.net, self.points[i], c, min(self.max_bits, 512))
             if out is not None:
                 return self.result_from(i, out, None, "exact")
-        if self.net.depth <= self.exact_depth:
-            try:
-                out = exact_outcome(self.net, self.points[i], c)
-            except ArithmeticUndecided:
-                out = None
+        if self.net.depth <= self.exact_depth and self.exact_budget > 0:
+            t0 = time.perf_counter()
+            out = _exact_with_timeout(self.net, self.points[i], c, min(EXACT_SECONDS, self.exact_budget))
+            self.exact_budget -= time.perf_counter() - t0
             if out is not None:
                 return self.result_from(i, out, None, "exact")
+            note = note or "exact algebra gave up or timed out"
         why = f"undecided at the precision cap of {self.max_bits} bits"
         if note:
             why += f" ({note})"
@@ -353,6 +362,47 @@ class _Verifier:
             self.escalated = sum(1 for i in todo if (self.results[i].bits or 0) > first
                                  or self.results[i].verdict is Verdict.INCONCLUSIVE)
         return self.results
+
+
+def _exact_child(network, point, c, conn):
+    try:
+        conn.send(exact_outcome(network, point, c))
+    except ArithmeticUndecided:
+        conn.send(None)
+    finally:
+        conn.close()
+
+
+def _exact_with_timeout(network, point, c, seconds: float):
+    """:func:`exact_outcome` in a forked process that is stopped after ``seconds`` (None then).
+
+    Exact zero tests of nested radicals (sympy's ``minimal_polynomial``) can
+    run for hours; a verdict must never hang on them.  Without ``fork`` the
+    oracle runs inline, without a limit.
+    """
+    import multiprocessing as mp
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:
+        try:
+            return exact_outcome(network, point, c)
+        except ArithmeticUndecided:
+            return None
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_exact_child, args=(network, point, c, send), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        out = recv.recv() if recv.poll(max(seconds, 0.0)) else None
+    except EOFError:
+        out = None
+    finally:
+        recv.close()
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+    return out
 
 
 def _down(q: Fraction, bits: int) -> Fraction:

@@ -52,7 +52,40 @@ class _GiveUp(Exception):
     pass
 
 
-def structural_zero(x) -> bool:
+class _Canon:
+    """Hash-consing of expression DAGs: structurally equal expressions get the same integer.
+
+    Works bottom-up with a memo keyed by object identity, so its cost is the
+    size of the DAG, never of the (possibly exponentially larger) tree.
+    """
+
+    def __init__(self):
+        self.table: dict = {}
+        self.memo: dict = {}  # id(expr) -> (expr, canonical id); the expr keeps the id alive
+
+    def __call__(self, x):
+        if not isinstance(x, Expr):
+            return ("q", Fraction(x))
+        got = self.memo.get(id(x))
+        if got is not None:
+            return got[1]
+        stack = [x]
+        while stack:
+            e = stack[-1]
+            pending = [a for a in e.args if isinstance(a, Expr) and id(a) not in self.memo]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            if id(e) in self.memo:
+                continue
+            key = (e.op,) + tuple(self.memo[id(a)][1] if isinstance(a, Expr) else ("q", Fraction(a)) for a in e.args)
+            cid = self.table.setdefault(key, len(self.table))
+            self.memo[id(e)] = (e, cid)
+        return self.memo[id(x)][1]
+
+
+def structural_zero(x, canon: _Canon | None = None) -> bool:
     """True when ``x`` is 0 by cancelling identical sub-expressions in its sums.
 
     ``x`` is flattened into a rational linear combination of non-sum terms
@@ -70,6 +103,7 @@ def structural_zero(x) -> bool:
     """
     if not isinstance(x, Expr):
         return Fraction(x) == 0
+    canon = canon or _Canon()
     terms: dict = {}
     const = Fraction(0)
     stack = [(x, Fraction(1))]
@@ -94,20 +128,25 @@ def structural_zero(x) -> bool:
         elif op == "div" and not isinstance(args[1], Expr):
             stack.append((args[0], c / Fraction(args[1])))
         else:
-            terms[e] = terms.get(e, Fraction(0)) + c
+            key = canon(e)
+            terms[key] = terms.get(key, Fraction(0)) + c
     return const == 0 and all(v == 0 for v in terms.values())
 
 
 class _StructuralExact(ExactArith):
     """Exact arithmetic that tries the cheap structural zero test before an exact zero test."""
 
+    def __init__(self):
+        super().__init__()
+        self.canon = _Canon()
+
     def sign(self, x):
-        if isinstance(x, Expr) and structural_zero(x):
+        if isinstance(x, Expr) and structural_zero(x, self.canon):
             return Sign.ZERO
         return super().sign(x)
 
     def positive_sqrt(self, x):
-        if isinstance(x, Expr) and structural_zero(x):
+        if isinstance(x, Expr) and structural_zero(x, self.canon):
             raise ZeroVarianceError("LayerNorm variance is exactly 0 (and eps = 0)")
         return super().positive_sqrt(x)
 
@@ -118,11 +157,12 @@ class _ArbCheckedExact(ExactArith):
     def __init__(self, bits: int):
         super().__init__()
         self.bits = bits
+        self.canon = _Canon()
 
     def positive_sqrt(self, x):
         if not isinstance(x, Expr):
             return super().positive_sqrt(x)
-        if structural_zero(x):
+        if structural_zero(x, self.canon):
             raise ZeroVarianceError("LayerNorm variance is exactly 0 (and eps = 0)")
         from ..arith.arb import ArbArith
 
@@ -233,7 +273,7 @@ def structural_outcome(network, point, c: int, bits: int = 256) -> ScalarOutcome
     _, W, b = split_head(network)
     for k, r, bias in decision_rows(network.decision, W, b, c):
         d = A.fsum([A.const(rj) * yj for rj, yj in zip(r, y) if rj != 0]) + A.const(bias)
-        if structural_zero(d):
+        if structural_zero(d, A.canon):
             return ScalarOutcome(-1, zero=True)
     return None
 

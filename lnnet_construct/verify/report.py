@@ -202,6 +202,7 @@ class Report:
             "bits_needed": self.bits_needed,
             "max_bits_used": self.max_bits_used,
             "escalated": self.escalated,
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "points": [p.to_json() for p in self.points],
         }
 
