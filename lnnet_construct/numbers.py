@@ -141,11 +141,23 @@ class Expr:
         return self
 
     def __float__(self):
-        """Nearest-ish float (non-rigorous; for plots and exports only)."""
-        from .arith import get_arith
+        """A float within a few ulps of the value (for plots, planning and exports only).
 
-        a = get_arith("mpmath", prec=80)
-        return float(a.const(self))
+        Evaluated with arb balls at rising precision until the ball is narrow,
+        so cancellation (e.g. decimals that collide as doubles) cannot give 0/0.
+        """
+        from .arith.arb import ArbArith
+        from .errors import ArithmeticUndecided
+
+        bits = 64
+        while bits <= 1 << 16:
+            A = ArbArith(bits)
+            with A.active():
+                v = A.const(self)
+                if v.is_finite() and (v.is_zero() or v.rel_accuracy_bits() >= 60):
+                    return float(v.mid())
+            bits *= 4
+        raise ArithmeticUndecided("could not approximate an algebraic number to float accuracy")
 
     def to_sympy(self):
         """Convert to an exact sympy expression.

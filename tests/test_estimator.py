@@ -91,8 +91,6 @@ def test_floats_are_taken_at_their_exact_binary_value():
         LNNetClassifier().fit([[0.5, 0], [Fraction(1, 2), 0]], ["a", "b"])
 
 
-@pytest.mark.xfail(strict=True, raises=ZeroDivisionError,
-                   reason="construct: float(Expr) at 80 bits divides by 0 for points 5e-18 apart (reported)")
 def test_two_float_decimal_collisions():
     X = [[0.1, 0.0], [Fraction(1, 10), 0], [Fraction(3, 10), 1], [0.3, 1]]
     y = ["float", "exact", "exact", "float"]
