@@ -13,7 +13,6 @@ Nothing here uses the planner or :mod:`lnnet_construct.verify`:
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import numpy as np
 

@@ -16,7 +16,6 @@ from lnnet_construct.construct.numeric import fold_exact, fold_float
 from lnnet_construct.construct.paper import plan_paper_exact
 from lnnet_construct.construct.projection import is_injective, paper_direction, project
 from lnnet_construct.construct.rational import simplest_between
-from lnnet_construct.numbers import exact_sqrt
 from lnnet_construct.ops import layer_norm
 
 # MATH.md §3.2, orthonormal convention: (value, label, members) per layer, and (c, h) per fold

@@ -52,10 +52,9 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ConstructionError, InputError, NumberFormatError
-from ..numbers import format_number, to_exact
-from ..numbers import Expr
+from ..numbers import Expr, format_number, to_exact
 from .data import Dataset, prepare
-from .greedy import choose_fold, propagate_error
+from .greedy import choose_fold
 from .history import merge_history
 from .numeric import FloatBackend, MpBackend
 from .paper import is_done, plan_paper, plan_paper_exact
@@ -69,8 +68,8 @@ METHODS = ("default", "paper")
 #: ``exact=None`` uses exact algebraic arithmetic for the paper method up to this many distinct points.
 EXACT_MAX_POINTS = 6
 TOOL = f"lnnet_construct {__version__}"
-USE_ERR = False
-TUNE: dict = {}
+#: Extra keyword options for :func:`.greedy.choose_fold` (experiments and benchmarks only).
+PLANNER_OPTIONS: dict = {}
 
 
 @dataclass(frozen=True)
@@ -288,9 +287,6 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     # candidate budget: about 1.2 million (candidate, point) pairs per layer
     opts = dict(n_random=int(min(2000, max(150, 1_200_000 // max(n, 1)))),
                 uniform=int(min(1000, max(75, 600_000 // max(n, 1)))))
-    # forward-error model (units of the unit roundoff): coordinates rounded, then w·x summed
-    err = np.array([float(sum(abs(wk * xk) for wk, xk in zip(w, p))) for p in ds.points]) + \
-        np.abs(np.array([float(v) for v in t]))
     while not is_done(st.run_labels, k):
         if tracker.depth >= cap:
             extra["fallback"] = f"the default plan reached the paper's bound ({cap} layers); used the paper's plan"
@@ -298,13 +294,10 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             extra.update(ex)
             return plan, layers, groups, extra
         fast = tracker.backend.name == "float64"
-        opts.update(TUNE)
-        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, err if USE_ERR else None,
+        opts.update(PLANNER_OPTIONS)
+        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
                              **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3)))
-        before = tracker.backend.to_float(tracker.values) + float(tracker.offset)
-        c_abs = float(choice.c_rel + tracker.offset)
         tracker.apply(choice.c_rel, choice.h, choice.lam)
-        err = propagate_error(err, before, c_abs, float(choice.h), float(tracker.eps_eff(choice.lam)))
         st = tracker.certify()
         runs.append(st.runs)
         if progress is not None:
@@ -391,11 +384,10 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
         if progress is not None:
             progress(min(total, st0.runs - runs_now), total)
 
-    tracker, groups = plan_paper(make_tracker, ds.labels, k, progress=_progress)
+    tracker, groups, runs = plan_paper(make_tracker, ds.labels, k, progress=_progress)
     st = tracker.certify()
     readout = _readout_from(st, k)
-    runs = [st0.runs]
-    plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple([st0.runs] + [0] * 0), "paper", False)
+    plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "paper", False)
     return plan, tracker.history, groups, {}
 
 

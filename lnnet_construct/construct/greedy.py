@@ -9,9 +9,9 @@ consecutive such midpoints) on which the result is constant.  Each layer:
 
 1. **Candidates.** Midpoints of random pairs of same-label points (they lie
    inside label cells and cover central folds, which remove many runs at
-   once), all same-label midpoints among the points near either end (folds
-   that tuck an end run into the next run of its label), and two monotone
-   folds (``c`` outside the points).
+   once), uniformly random centres, all same-label midpoints among the
+   points near either end (folds that tuck an end run into the next run of
+   its label), and two monotone folds (``c`` outside the points).
 2. **Runs.** For every candidate the label sequence after the fold is
    computed (vectorised: sort by ``|t - c|``) and its runs counted.
 3. **Cell and conditioning.** For the best candidates the exact label cell
@@ -20,10 +20,18 @@ consecutive such midpoints) on which the result is constant.  Each layer:
    heights ``h`` are scored by the smallest gap, after the fold, between
    neighbours with different labels (``h`` never changes the order, only the
    values — MATH.md §6).
-4. **Choice.** Fewest runs; among those the widest gap; a candidate with one
-   more run is preferred only if the best gap is below ``gap_floor`` and its
-   own gap is not.  ``c`` is then the simplest rational in a window of 20% of
-   the cell around the chosen position, ``h`` the simplest within ±5%.
+4. **Choice.** Minimise ``runs + beta * max(0, log10(gap_floor / gap))``
+   (``beta = 3`` runs per decade of gap below ``gap_floor = 1e-5``; folds
+   below ``hard_floor`` are used only if nothing else exists).  The gap of a
+   height ``h`` below ``h_soft * 3 sqrt 2`` is discounted by ``h / (h_soft 3
+   sqrt 2)``: steep folds amplify rounding errors in every later layer.
+   ``c`` is the simplest rational in a window of 20% of the cell around the
+   chosen position, ``h`` the simplest within ±5%.
+
+Experimental options (off by default; they did not help in our
+measurements): ``errors`` (score by gap / modelled forward error,
+:func:`propagate_error`), ``zoom`` (monotone folds hugging either end with
+tiny ``h``), ``repair`` (folds next to the tightest opposite-label pairs).
 
 The planner only proposes; :class:`~.tracker.Tracker` certifies the run
 structure after each fold, and the builder verifies the finished network.
@@ -221,7 +229,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
                 h_soft=0.1, h_pow=1.0, repair: int = 0, zoom: bool = False,
                 n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-5,
                 hard_floor: float = 1e-13, beta: float = 3.0, uniform: int = 0,
-                recondition: bool = False, h_stride: int = 1) -> FoldChoice:
+                h_stride: int = 1) -> FoldChoice:
     """Plan one fold for the current values (see module docstring).
 
     Parameters
@@ -342,14 +350,6 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         return r[0] + beta * shortfall + (1e6 if g < hard_floor else 0.0)
 
     pick = min(results, key=lambda r: (score(r), -r[1]))
-    if recondition and pick[1] < gap_floor:
-        # conditioning first: the widest gap among folds that do not add runs
-        current = count_runs_sorted(ls)
-        keep = [r for r in results if r[0] <= current]
-        if keep:
-            alt = max(keep, key=lambda r: r[1])
-            if alt[1] > 10 * pick[1]:
-                pick = alt
     nruns, gap, c, h, lo, width = pick
     c_f = to_fraction_exact(c)
     win = to_fraction_exact(width) / 10

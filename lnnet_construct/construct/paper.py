@@ -129,6 +129,8 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
         With the folds applied.
     groups : list of numpy.ndarray
         Cluster id of every unique point after each layer (layer 0 first).
+    runs : list of int
+        Certified number of label runs after each layer (layer 0 first).
 
     Notes
     -----
@@ -144,8 +146,8 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
     while True:
         tracker = make_tracker()
         try:
-            groups = _plan_paper_once(tracker, labels, k, digits, progress, max_layers)
-            return tracker, groups
+            groups, runs = _plan_paper_once(tracker, labels, k, digits, progress, max_layers)
+            return tracker, groups, runs
         except _NotTight:
             digits *= 2
             if digits > 4000:
@@ -157,10 +159,12 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
     tracker.use_backend(MpBackend(128 + 4 * digits))
     cid = np.arange(m)
     groups = [cid.copy()]
+    runs = []
     limit = max_layers if max_layers is not None else m
     last_gap = None
     while True:
         st = tracker.certify()
+        runs.append(st.runs)
         if is_done(st.run_labels, k):
             break
         if tracker.depth >= limit:
@@ -222,7 +226,7 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
         groups.append(cid.copy())
         if progress is not None:
             progress(st.runs)
-    return groups
+    return groups, runs
 
 
 def _ensure_precision(tracker, gap, digits=0):
