@@ -20,7 +20,8 @@ def add_parser(sub):
             "Certify that NET outputs the label of every point of POINTS (CSV or JSON with a label column). "
             "Each point is VERIFIED, REFUTED (another class wins, the output is exactly 0 or tied, a LayerNorm "
             "variance is exactly 0, or the label is not a class) or INCONCLUSIVE (undecided at --max-bits). "
-            "Verdicts rest on outward-rounded intervals, arb balls or exact arithmetic, never on floating point. "
+            "Verdicts rest on rigorous enclosures (outward-rounded float64 intervals, double-double balls with "
+            "proven error bounds, arb balls) or exact arithmetic, never on plain floating point. "
             "With --replay CERT, re-check a certificate instead (dependency-free checker)."
         ),
         epilog="Exit codes: 0 all verified / certificate accepted, 1 some refuted / rejected, "
@@ -31,7 +32,7 @@ def add_parser(sub):
     p.add_argument("--max-bits", type=int, default=4096, metavar="B",
                    help="precision cap in bits (default 4096); below 53 the float64 tier is skipped")
     p.add_argument("--backend", choices=("auto", "interval", "arb", "iv", "exact"), default="auto",
-                   help="auto: float64 intervals, then arb for undecided points (default); interval: float64 "
+                   help="auto: float64 intervals, then double-double / arb for undecided points (default); interval: float64 "
                         "intervals only; arb / iv: python-flint or mpmath balls per point; exact: exact "
                         "arithmetic (small networks)")
     p.add_argument("--certificate", metavar="FILE", help="also write a certificate that `--replay` re-checks")

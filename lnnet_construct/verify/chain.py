@@ -154,18 +154,18 @@ class Stage:
 
     def __init__(self, p, b, eps, _pp_cache=None):
         self.n = len(p)
-        got = None if _pp_cache is None else _pp_cache.get(p)
+        got = None if _pp_cache is None else _lookup(_pp_cache, p)
         if got is None:
             Pp = _centre(p)
             got = (Pp, _dot(Pp, Pp) / self.n)
             if _pp_cache is not None:
-                _pp_cache[p] = got
+                _pp_cache.append((p, got))
         self.Pp, self.C = got
         self.b = tuple(b)
         self.eps = eps
         self._arb: dict = {}
         self._exact = None
-        self._ro: dict = {}
+        self._ro: list = []
         self.e1_zero = None  # set by _decide()
 
     def _decide(self) -> bool:
@@ -230,10 +230,13 @@ class Stage:
     def readout(self, r) -> "Readout | None":
         """The read-out ``r · LN(z)`` (cached); None if one of its structural signs is undecidable."""
         key = tuple(r)
-        if key not in self._ro:
-            ro = Readout(self, key)
-            self._ro[key] = ro if ro._decide() else None
-        return self._ro[key]
+        found = _lookup(self._ro, key, missing=False)
+        if found is not False:
+            return found
+        ro = Readout(self, key)
+        ro = ro if ro._decide() else None
+        self._ro.append((key, ro))
+        return ro
 
 
 class Readout:
@@ -360,6 +363,18 @@ class Chain:
         return out
 
 
+def _lookup(pairs: list, key, missing=None):
+    """Value for ``key`` in a short list of ``(key, value)`` pairs, by equality.
+
+    Hashing Fractions is slow; the keys here (weights, read-outs) are few
+    and usually repeat, so a linear scan with ``==`` is cheaper.
+    """
+    for k, v in pairs:
+        if k is key or k == key:
+            return v
+    return missing
+
+
 def _factor_rank1(weight):
     """``(p, q)`` with ``W = p q^T`` exactly, or None (rank 0, rank >= 2, or algebraic entries)."""
     if any(isinstance(v, Expr) for row in weight for v in row):
@@ -405,15 +420,17 @@ def _detect(network: Network):
     if len(layers[-1].weight) > 64:
         return None, "more than 64 outputs"
     stages, reads = [], []
-    factor_cache: dict = {}
-    pp_cache: dict = {}
+    factor_cache: list = []
+    pp_cache: list = []
     for k in range(0, len(layers) - 1, 2):
         aff, ln = layers[k], layers[k + 1]
         if ln.groups != 1 or ln.has_affine:
             return None, f"layers[{k + 1}] has groups or an elementwise affine"
-        f = factor_cache.get(aff.weight)
-        if f is None:
-            f = factor_cache[aff.weight] = _factor_rank1(aff.weight)
+        f = _lookup(factor_cache, aff.weight, missing=False)
+        if f is False:
+            f = _factor_rank1(aff.weight)
+            factor_cache.insert(0, (aff.weight, f))
+            del factor_cache[8:]
         if f is None:
             return None, f"layers[{k}] is not an exact rational rank-1 matrix"
         p, q = f

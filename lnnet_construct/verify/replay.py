@@ -296,12 +296,28 @@ def parse_number(value):
         raise CertificateMalformed(f"{value!r} is not an exact number (floats are refused)")
     if len(value) > _MAX_TEXT:
         raise CertificateMalformed("number string too long")
+    q = _plain_rational(value)
+    if q is not None:
+        return q
     low = value.strip().lower().lstrip("+-").strip()
     if low in ("nan", "inf", "infinity"):
         raise CertificateMalformed(f"{value!r} is not finite")
     if not value.strip():
         raise CertificateMalformed("empty number")
     return _NumParser(value).parse()
+
+
+def _plain_rational(text: str):
+    """Fast path for ``"-p/q"`` and ``"p"`` (most enclosure endpoints), or None."""
+    num, slash, den = text.partition("/")
+    neg = num.startswith("-")
+    digits = num[1:] if neg else num
+    if not digits.isdigit() or not digits.isascii() or (slash and not (den.isdigit() and den.isascii())):
+        return None
+    if slash and int(den) == 0:
+        raise CertificateMalformed("division by zero in a number")
+    p = -int(digits) if neg else int(digits)
+    return Fraction(p, int(den)) if slash else Fraction(p)
 
 
 def _is_rational(x):
@@ -677,7 +693,7 @@ def _stage_consts(model, st, bits):
 
 def _readout(model, st, r, bits):
     """``(A, B', s*)`` for read-out ``r`` (``s*`` None: monotone; "unknown": B' not separated from 0)."""
-    key = ("ro", bits, tuple(id(v) if not isinstance(v, Fraction) else v for v in r))
+    key = ("ro", bits, id(r))  # read-out vectors are owned by the model and live as long as the memo
     if key in st["memo"]:
         return st["memo"][key]
     sigma0, C, E1, Pb = _stage_consts(model, st, bits)

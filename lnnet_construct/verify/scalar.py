@@ -32,7 +32,7 @@ from fractions import Fraction
 
 import flint
 
-from ..arith.arb import ArbArith, arb_to_interval
+from ..arith.arb import ArbArith
 from ..errors import ArithmeticUndecided, ZeroVarianceError
 from ..numbers import Expr
 from .chain import Chain, Readout, Stage
@@ -260,7 +260,6 @@ def _defined(s, e1_zero: bool):
 
 def arb_chain_point(ac: ArbChain, sigma1, c: int) -> ScalarOutcome:
     """One point of a chain network at ``ac.prec`` bits (``sigma1 = q1 · x`` exact)."""
-    chain = ac.chain
     with ac.A.active():
         sigma = _arb(sigma1, ac.A)
         for k, (sc, rc, f) in enumerate(ac.layers()):
