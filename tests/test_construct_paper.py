@@ -108,3 +108,15 @@ def test_sqrt_expression_sizes_stay_parseable():
     res = build_with_history([[i] for i in range(6)], [0, 1, 0, 1, 0, 1], method="paper")
     again = loads_network(dumps_network(res.network))
     assert classifies_all(again, [[i] for i in range(6)], [0, 1, 0, 1, 0, 1], exact_decide)
+
+
+def test_simplest_between_needs_no_recursion_for_thousands_of_partial_quotients():
+    # golden-ratio convergents: every partial quotient is 1, so the descent takes ~3000 steps
+    a, b = 1, 1
+    for _ in range(3000):
+        a, b = b, a + b
+    x = Fraction(b, a)
+    tol = Fraction(1, a * a * 4)
+    s = simplest_between(x - tol, x + tol)
+    assert x - tol <= s <= x + tol
+    assert s.denominator <= a

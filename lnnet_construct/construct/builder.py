@@ -51,7 +51,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import __version__
-from ..errors import ConstructionError, InputError, NumberFormatError
+from ..errors import ConstructionError, InputError, NumberFormatError, PrecisionExhausted
 from ..numbers import Expr, format_number, to_exact
 from .data import Dataset, prepare
 from .greedy import choose_fold
@@ -60,7 +60,7 @@ from .numeric import FloatBackend, MpBackend
 from .paper import is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
-from .tracker import Fold, Tracker
+from .tracker import Tracker
 
 __all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS"]
 
@@ -284,9 +284,9 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     total = max(st.runs - max(k, 2), 1)
     extra: dict = {}
     n = ds.m
-    # candidate budget: about 1.2 million (candidate, point) pairs per layer
-    opts = dict(n_random=int(min(2000, max(150, 1_200_000 // max(n, 1)))),
-                uniform=int(min(1000, max(75, 600_000 // max(n, 1)))))
+    # candidate budget: about 0.6 million (candidate, point) pairs per layer
+    opts = dict(n_random=int(min(2000, max(100, 600_000 // max(n, 1)))),
+                uniform=int(min(1000, max(50, 300_000 // max(n, 1)))))
     while not is_done(st.run_labels, k):
         if tracker.depth >= cap:
             extra["fallback"] = f"the default plan reached the paper's bound ({cap} layers); used the paper's plan"
@@ -295,10 +295,22 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             return plan, layers, groups, extra
         fast = tracker.backend.name == "float64"
         opts.update(PLANNER_OPTIONS)
-        choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
-                             **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3)))
-        tracker.apply(choice.c_rel, choice.h, choice.lam)
-        st = tracker.certify()
+        for attempt in range(4):
+            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
+                                 **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3,
+                                                            hard_floor=1e3 * float(tracker.backend.tiny()))))
+            tracker.apply(choice.c_rel, choice.h, choice.lam)
+            try:
+                st = tracker.certify()
+                break
+            except PrecisionExhausted:
+                # the rounded centre tied two labels (a cell below the view's resolution): plan again
+                tracker.undo()
+        else:
+            extra["fallback"] = "the default planner could not resolve its folds; used the paper's plan"
+            plan, layers, groups, ex = _plan_paper(ds, eps, None, progress)
+            extra.update(ex)
+            return plan, layers, groups, extra
         runs.append(st.runs)
         if progress is not None:
             progress(min(total, runs[0] - st.runs), total)

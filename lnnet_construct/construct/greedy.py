@@ -1,40 +1,52 @@
-r"""The ``default`` planner: greedy folds that minimise label runs, tuned for conditioning.
+r"""The ``default`` planner: greedy folds that remove many label runs, with a budget of digits.
 
-After a fold at ``c`` the points are ordered by ``|t - c|`` (the fold is even
-and decreasing, MATH.md §2.2): the part left of ``c`` is reversed and merged
-into the part right of it.  The label sequence after the fold only changes
-when ``c`` crosses the midpoint of two points with different labels, so the
-line of possible centres falls into *label cells* (open intervals between
-consecutive such midpoints) on which the result is constant.  Each layer:
+After a fold at ``c`` the points are ordered by ``|t - c|`` (MATH.md §2.2):
+the part left of ``c`` is reversed and merged into the part right of it.
+The label sequence after the fold only changes when ``c`` crosses the
+midpoint of two points with different labels, so the line of possible
+centres falls into *label cells* (:func:`.runs.label_cell`) on which the
+result is constant.  Each layer:
 
 1. **Candidates.** Midpoints of random pairs of same-label points (they lie
    inside label cells and cover central folds, which remove many runs at
-   once), uniformly random centres, all same-label midpoints among the
-   points near either end (folds that tuck an end run into the next run of
-   its label), and two monotone folds (``c`` outside the points).
+   once); midpoints of pairs two, four or six runs apart (they tuck one run
+   into another of its label, which is what is left to do once runs are
+   long); all same-label midpoints among the points near either end; the
+   middles of the two end runs (*squeezes*: they fold an end run onto
+   itself and leave the runs still to merge more of the range); uniformly
+   random centres and two monotone folds.
 2. **Runs.** For every candidate the label sequence after the fold is
-   computed (vectorised: sort by ``|t - c|``) and its runs counted.
-3. **Cell and conditioning.** For the best candidates the exact label cell
-   ``(c - δ_L, c + δ_R)`` is found (nearest midpoints of opposite-label pairs
-   on either side).  Several positions inside the cell and a grid of
+   counted exactly (:func:`.runs.runs_after`, priced by the window of
+   points that actually interleave).
+3. **Cell and conditioning.** For the candidates of the two most
+   progressive run counts, and a few of every gentler one, the label cell
+   ``(c - δ_L, c + δ_R)`` is found; five positions inside it and a grid of
    heights ``h`` are scored by the smallest gap, after the fold, between
-   neighbours with different labels (``h`` never changes the order, only the
-   values — MATH.md §6).
-4. **Choice.** Minimise ``runs + beta * max(0, log10(gap_floor / gap))``
-   (``beta = 3`` runs per decade of gap below ``gap_floor = 1e-5``; folds
-   below ``hard_floor`` are used only if nothing else exists).  The gap of a
-   height ``h`` below ``h_soft * 3 sqrt 2`` is discounted by ``h / (h_soft 3
-   sqrt 2)``: steep folds amplify rounding errors in every later layer.
-   ``c`` is the simplest rational in a window of 20% of the cell around the
-   chosen position, ``h`` the simplest within ±5%.
-
-Experimental options (off by default; they did not help in our
-measurements): ``errors`` (score by gap / modelled forward error,
-:func:`propagate_error`), ``zoom`` (monotone folds hugging either end with
-tiny ``h``), ``repair`` (folds next to the tightest opposite-label pairs).
+   neighbours with different labels (``h`` never changes the order, only
+   the values — MATH.md §6).  The gap of a height below ``h_soft * 3 sqrt 2``
+   is discounted by ``h / (h_soft 3 sqrt 2)``: steep folds amplify rounding
+   errors in every later layer.  Cells narrower than the planner's own
+   resolution are skipped (a rounded centre could tie two labels).
+4. **Choice.** Minimise ``runs + beta * (decades of gap lost)``, with
+   ``beta`` spreading the decades between the present smallest gap and
+   ``hard_floor`` evenly over the runs still to remove; a fold that
+   removes nothing costs a layer and is a last resort, a fold below
+   ``hard_floor`` the very last.  (With an explicit ``beta`` the loss is
+   counted below ``gap_floor`` instead.)  ``c`` is the simplest rational in
+   a window of 20% of the cell around the chosen position, ``h`` the
+   simplest within ±5%.
 
 The planner only proposes; :class:`~.tracker.Tracker` certifies the run
 structure after each fold, and the builder verifies the finished network.
+
+Examples
+--------
+>>> import numpy as np
+>>> from lnnet_construct.construct.numeric import FloatBackend
+>>> t = np.arange(8.0) - 3.5
+>>> choice = choose_fold(t, np.array([0, 1] * 4), FloatBackend(), Fraction(0), np.random.default_rng(0))
+>>> choice.runs < 8 and choice.h > 0
+True
 """
 
 from __future__ import annotations
@@ -46,15 +58,14 @@ import numpy as np
 
 from .numeric import PEAK
 from .rational import simplest_between, to_fraction_exact
+from .runs import count_runs_sorted, label_cell, run_bounds, runs_after
 
-__all__ = ["FoldChoice", "choose_fold", "count_runs_sorted", "label_cell", "lam_for_spread"]
+__all__ = ["FoldChoice", "choose_fold", "lam_for_spread"]
 
 #: Positions tried inside a label cell (fractions of its width).
 POSITIONS = (0.15, 0.3, 0.5, 0.7, 0.85)
 #: Heights tried, as multiples of the current spread of the values.
 H_GRID = 2.0 ** (np.arange(-24, 9) / 2.0)
-#: Extra small heights for zoom folds (multiples of the spread).
-H_TINY = 2.0 ** -np.arange(13.0, 45.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -66,11 +77,6 @@ class FoldChoice:
     lam: Fraction
     runs: int
     gap: float
-
-
-def count_runs_sorted(ls: np.ndarray) -> int:
-    """Runs of a label sequence (already in value order)."""
-    return 1 + int(np.count_nonzero(ls[1:] != ls[:-1])) if len(ls) else 0
 
 
 def lam_for_spread(spread, eps: Fraction) -> Fraction:
@@ -92,144 +98,34 @@ def lam_for_spread(spread, eps: Fraction) -> Fraction:
     return Fraction(10) ** e
 
 
-def _runs_after(ts, ls, cands, chunk_elems: int = 4_000_000) -> np.ndarray:
-    n = len(ts)
-    out = np.empty(len(cands), dtype=np.int64)
-    step = max(1, chunk_elems // max(n, 1))
-    # small label codes make the gather cheap; ties (equal distances) only occur between
-    # equal values or the two ends of a same-label midpoint, so the sort need not be stable
-    small = ls.astype(np.int16) if ls.dtype != object else ls
-    for s in range(0, len(cands), step):
-        c = cands[s:s + step]
-        d = np.abs(ts[None, :] - c[:, None])
-        o = np.argsort(d, axis=1)
-        lab = small[o]
-        out[s:s + step] = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
-    return out
-
-
-def label_cell(ts, ls, c, run_start, run_end):
-    """Distances ``(δ_L, δ_R)`` from ``c`` to the nearest opposite-label pair midpoints below and above.
-
-    ``ts`` sorted, ``ls`` their labels; ``run_start[i]``/``run_end[i]`` are the
-    first/last index of the run containing ``i``.  A pair midpoint exactly at
-    ``c`` gives 0 (``c`` is on a cell boundary).
-    """
-    n = len(ts)
-    target = 2 * c - ts
-    # largest b with t_b <= target and a different label
-    lo_idx = np.searchsorted(ts, target, side="right") - 1
-    ok = lo_idx >= 0
-    li = np.where(ok, lo_idx, 0)
-    same = ok & (ls[li] == ls)
-    li2 = np.where(same, run_start[li] - 1, li)
-    ok &= li2 >= 0
-    li2 = np.where(ok, li2, 0)
-    dl = (target - ts[li2]) / 2
-    dl = dl[ok]
-    # smallest b with t_b >= target and a different label
-    hi_idx = np.searchsorted(ts, target, side="left")
-    ok = hi_idx < n
-    hi_ = np.where(ok, hi_idx, n - 1)
-    same = ok & (ls[hi_] == ls)
-    hi2 = np.where(same, run_end[hi_] + 1, hi_)
-    ok &= hi2 < n
-    hi2 = np.where(ok, hi2, n - 1)
-    dr = (ts[hi2] - target) / 2
-    dr = dr[ok]
-    big = (ts[-1] - ts[0]) + abs(c - ts[0]) + abs(ts[-1] - c) + 1
-    return (dl.min() if len(dl) else big), (dr.min() if len(dr) else big)
-
-
-#: Rounding-error model constant: each layer adds about ``KAPPA * u`` times the size of its operands.
-KAPPA = 4.0
-
-
-def fold_slope(r, h, eps_eff):
-    """``|F'(r)| = 4 h r / q^{3/2}`` with ``q = (2 r^2 + 6 h^2)/3 + eps`` (float64)."""
-    with np.errstate(under="ignore", over="ignore"):
-        q = (2 * r * r + 6 * h * h) / 3 + eps_eff
-        return 4 * h * r / (q * np.sqrt(q))
-
-
-def propagate_error(err, values, c, h, eps_eff):
-    r"""Forward-error bound after a fold, in units of the unit roundoff ``u`` (float64 model).
-
-    ``e' = |F'(r)| (e + KAPPA (|t| + |c| + h)) + KAPPA * PEAK``: the affine layer
-    rounds ``t - c`` relative to its operands, the error is carried through the
-    fold's slope, and LayerNorm adds a few roundings of its outputs (at most
-    ``PEAK`` in size).  It is a model for choosing folds, not a bound anyone
-    relies on (certificates come from interval arithmetic).
-    """
-    v = np.asarray(values, dtype=np.float64)
-    r = np.abs(v - c)
-    return fold_slope(r, h, eps_eff) * (err + KAPPA * (np.abs(v) + abs(c) + h)) + KAPPA * PEAK
-
-
-def _ratios(ts, ls, es, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
-    """Smallest post-fold ``gap / (error_a + error_b)`` over opposite-label neighbours, per height.
-
-    The gap is computed in the backend's precision; the error model in float64.
-    """
+def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
+    """Smallest post-fold gap between neighbours with different labels, per height (discounted below ``h_soft``)."""
     r = np.abs(ts - c)
     o = np.argsort(r, kind="stable")
     rs, l2 = r[o], ls[o]
-    e2 = es[o] if es is not None else None
     mask = l2[1:] != l2[:-1]
     ra, rb = rs[:-1][mask], rs[1:][mask]
     if len(ra) == 0:
         return np.full(len(hs), np.inf)
-    va = np.abs(ts[o][:-1][mask]).astype(np.float64)
-    vb = np.abs(ts[o][1:][mask]).astype(np.float64)
-    ea, eb = (e2[:-1][mask], e2[1:][mask]) if e2 is not None else (None, None)
-    fc = abs(float(c))
-    raf, rbf = ra.astype(np.float64), rb.astype(np.float64)
-    if backend.name == "float64":
-        with np.errstate(under="ignore", over="ignore", divide="ignore"):
+    with np.errstate(under="ignore", over="ignore", divide="ignore"):
+        if backend.name == "float64":
+            raf, rbf = ra.astype(np.float64), rb.astype(np.float64)
             H = np.asarray(hs, dtype=np.float64)[:, None]
             ef = float(eps_eff)
             gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
-            if es is None:
-                g = gap.min(axis=1)
-                if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
-                    g = g * np.minimum(1.0, H[:, 0] / h_soft) ** h_pow
-                return g
-            err = (fold_slope(raf[None, :], H, ef) * (ea + KAPPA * (va + fc + H)) +
-                   fold_slope(rbf[None, :], H, ef) * (eb + KAPPA * (vb + fc + H)) + 2 * KAPPA * PEAK)
-            return (gap / err).min(axis=1)
-    out = []
-    with np.errstate(under="ignore", over="ignore", divide="ignore"):
-        for h in hs:
-            hf = float(h)
-            if backend.name == "float64":
-                gap = 6 * hf / np.sqrt((2 * raf**2 + 6 * hf**2) / 3 + eps_eff) - \
-                    6 * hf / np.sqrt((2 * rbf**2 + 6 * hf**2) / 3 + eps_eff)
-            else:
-                gap = (backend.fold(ra, 0, h, eps_eff) - backend.fold(rb, 0, h, eps_eff)).astype(np.float64)
-            ef = float(eps_eff)
-            if es is None:  # plain gap objective
-                out.append(float(np.min(gap)))
-                continue
-            err = (fold_slope(raf, hf, ef) * (ea + KAPPA * (va + fc + hf)) +
-                   fold_slope(rbf, hf, ef) * (eb + KAPPA * (vb + fc + hf)) + 2 * KAPPA * PEAK)
-            out.append(float(np.min(gap / err)))
-    return np.array(out)
+            g = gap.min(axis=1)
+        else:
+            g = np.array([float(np.min((backend.fold(ra, 0, h, eps_eff) - backend.fold(rb, 0, h, eps_eff))
+                                       .astype(np.float64))) for h in hs])
+    if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
+        g = g * np.minimum(1.0, np.asarray([float(h) for h in hs]) / h_soft) ** h_pow
+    return g
 
 
-def _run_bounds(ls):
-    n = len(ls)
-    change = np.nonzero(ls[1:] != ls[:-1])[0]
-    starts = np.concatenate([[0], change + 1])
-    ends = np.concatenate([change, [n - 1]])
-    run_idx = np.cumsum(np.concatenate([[0], (ls[1:] != ls[:-1]).astype(np.int64)]))
-    return starts[run_idx], ends[run_idx]
-
-
-def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, errors=None, *, h_min=0.0,
-                h_soft=0.1, h_pow=1.0, repair: int = 0, zoom: bool = False,
-                n_random: int = 2000, edge: int = 12, top: int = 20, gap_floor: float = 1e-5,
-                hard_floor: float = 1e-13, beta: float = 3.0, uniform: int = 0,
-                h_stride: int = 1) -> FoldChoice:
+def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
+                h_soft: float = 0.1, h_pow: float = 1.0, n_random: int = 2000, edge: int = 12, top: int = 20,
+                gap_floor: float = 1e-5, hard_floor: float = 1e-11, beta: float | None = None,
+                uniform: int = 0, h_stride: int = 1) -> FoldChoice:
     """Plan one fold for the current values (see module docstring).
 
     Parameters
@@ -241,6 +137,12 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     eps : Fraction
         The network's LayerNorm epsilon.
     rng : numpy.random.Generator
+    hard_floor : float
+        Gap (in the fold's value units, at most ``3 sqrt 2``) below which a
+        fold is only taken if nothing else exists.
+    beta : float or None
+        Runs worth one decade of gap; None spreads the decades left evenly
+        over the runs left (module docstring).
 
     Returns
     -------
@@ -249,7 +151,6 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     order = np.argsort(values, kind="stable")
     ts = values[order]
     ls = labels[order]
-    es = None if errors is None else np.asarray(errors, dtype=np.float64)[order]
     n = len(ts)
     spread = ts[-1] - ts[0]
     fspread = float(spread)
@@ -271,27 +172,26 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         keep = i != j
         i, j = i[keep], j[keep]
         cands.append((ts[i] + ts[j]) / 2)
+    if n_random > 0:
+        # pairs 2, 4 or 6 runs apart: they tuck one run into another of its label (long runs, late on)
+        run_start, run_end = run_bounds(ls)
+        starts, ends = np.unique(run_start), np.unique(run_end)
+        ri = np.searchsorted(starts, np.arange(n), side="right") - 1
+        i = rng.integers(0, n, size=n_random)
+        rj = ri[i] + 2 * rng.choice(np.array([-3, -2, -1, 1, 2, 3]), size=n_random)
+        ok = (rj >= 0) & (rj < len(starts))
+        i, rj = i[ok], rj[ok]
+        j = starts[rj] + (rng.random(len(rj)) * (ends[rj] - starts[rj] + 1)).astype(np.int64)
+        cands.append((ts[i] + ts[j]) / 2)
     for idx in (np.arange(min(edge, n)), np.arange(max(0, n - edge), n)):
         a, b = np.meshgrid(idx, idx, indexing="ij")
         sel = (a < b) & (ls[a] == ls[b])
         cands.append((ts[a[sel]] + ts[b[sel]]) / 2)
     cands.append(np.array([ts[0] - spread, ts[-1] + spread], dtype=ts.dtype))
-    if zoom and n > 2:
-        # monotone folds just outside either end: with a small h they re-expand values that
-        # earlier folds squashed against that end (the 1/r tail of F composed with 1/r is linear)
-        gb, gt = ts[1] - ts[0], ts[-1] - ts[-2]
-        cands.append(np.array([ts[0] - f * gb for f in (0.5, 2.0, 8.0, 32.0)] +
-                              [ts[-1] + f * gt for f in (0.5, 2.0, 8.0, 32.0)], dtype=ts.dtype))
-    if repair > 0 and n > 1:
-        # folds that zoom into the tightest places between different labels (to widen them again)
-        d = ts[1:] - ts[:-1]
-        opp = np.nonzero(ls[1:] != ls[:-1])[0]
-        if len(opp):
-            tight = opp[np.argsort(d[opp].astype(np.float64))[:repair]]
-            mid = (ts[tight] + ts[tight + 1]) / 2
-            gap = d[tight]
-            rep = [mid + f * gap for f in (-16.0, -4.0, -1.5, 1.5, 4.0, 16.0)]
-            cands.append(np.concatenate([np.asarray(x, dtype=ts.dtype) for x in rep]))
+    change = np.nonzero(ls[1:] != ls[:-1])[0]
+    if len(change):
+        # squeezes: fold an end run onto itself, so the runs still to merge get more of the range
+        cands.append(np.array([(ts[0] + ts[change[0]]) / 2, (ts[change[-1] + 1] + ts[-1]) / 2], dtype=ts.dtype))
     if uniform > 0:
         u = rng.random(uniform)
         cands.append(np.array([ts[0] + spread * float(x) for x in u], dtype=ts.dtype))
@@ -299,29 +199,35 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     cand = np.unique(cand)
 
     # 2. runs after the fold
-    runs = _runs_after(ts, ls, cand)
+    runs = runs_after(ts, ls, cand)
 
     # 3. cells and conditioning for the best candidates
-    run_start, run_end = _run_bounds(ls)
+    run_start, run_end = run_bounds(ls)
     best_runs = int(runs.min())
     picked = []
-    for slack in (0, 1):
-        pool = np.nonzero(runs == best_runs + slack)[0]
-        if len(pool) > top:
-            pool = rng.choice(pool, size=top, replace=False)
+    # the two most progressive levels in depth, then a few from every gentler level (their
+    # smaller windows keep gaps wider), and a few that remove nothing
+    levels = np.unique(runs)
+    for lev in levels[levels <= count_runs_sorted(ls)]:
+        quota = top if lev <= best_runs + 1 else max(2, top // 5)
+        pool = np.nonzero(runs == lev)[0]
+        if len(pool) > quota:
+            pool = rng.choice(pool, size=quota, replace=False)
         picked.extend(int(k) for k in pool)
     hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
-    if zoom:
-        hs = np.concatenate([H_TINY * (fspread if fspread > 0 else 1.0), hs])
-    if h_min > 0:
-        hs = hs[hs >= h_min * PEAK] if np.any(hs >= h_min * PEAK) else hs[-1:]
     hs_b = hs if backend.name == "float64" else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
+    resolution = (2.0**-50 if backend.name == "float64" else float(backend.tiny())) * (fspread if fspread > 0 else 1.0)
+
+    def quality(c):
+        return _gaps(ts, ls, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend, h_soft * PEAK, h_pow)
+
     results = []
     for k in picked:
         c0 = cand[k]
         dl, dr = label_cell(ts, ls, c0, run_start, run_end)
         width = dl + dr
-        if not (float(dl) > 0 and float(dr) > 0):
+        # cells below the view's resolution would let a rounded centre tie two labels
+        if not (float(dl) > resolution and float(dr) > resolution):
             continue
         # stay inside the cell, and within one spread of c0 (monotone folds have unbounded cells)
         lo = c0 - dl if float(dl) <= fspread else c0 - spread
@@ -330,8 +236,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         best = None
         for p in (POSITIONS if h_stride == 1 else POSITIONS[1::2]):
             c = lo + width * p
-            g = _ratios(ts, ls, es, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend,
-                        h_soft * PEAK, h_pow)
+            g = quality(c)
             kk = int(np.argmax(g))
             if best is None or g[kk] > best[0]:
                 best = (float(g[kk]), c, hs[kk])
@@ -339,15 +244,27 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     if not results:
         # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
         c = ts[0] - spread
-        g = _ratios(ts, ls, es, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend)
+        g = quality(c)
         kk = int(np.argmax(g))
         results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread))
 
-    # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap below the floor
+    # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap lost
+    if beta is None:
+        # spend the decades between the present smallest gap and the hard floor evenly over the runs left
+        opp = ls[1:] != ls[:-1]
+        g_now = float(np.min((ts[1:] - ts[:-1])[opp])) if opp.any() else 1.0
+        floor = max(g_now, hard_floor)
+        beta = max(len(by_label), count_runs_sorted(ls) - len(by_label)) / max(0.5, np.log10(floor / hard_floor))
+    else:
+        floor = gap_floor
+
+    runs_now = count_runs_sorted(ls)
+
     def score(r):
         g = max(r[1], 1e-300)
-        shortfall = max(0.0, np.log10(gap_floor / g))
-        return r[0] + beta * shortfall + (1e6 if g < hard_floor else 0.0)
+        shortfall = max(0.0, np.log10(floor / g))
+        # a fold that removes nothing only costs a layer: last resort (before dropping below the floor)
+        return r[0] + beta * shortfall + (1e3 if r[0] >= runs_now else 0.0) + (1e6 if g < hard_floor else 0.0)
 
     pick = min(results, key=lambda r: (score(r), -r[1]))
     nruns, gap, c, h, lo, width = pick

@@ -45,9 +45,11 @@ from ..arith.base import Sign
 from ..arith.exact import exact_sign
 from ..errors import ConstructionError
 from ..numbers import exact_sqrt
-from .greedy import _run_bounds, label_cell, lam_for_spread
+from .greedy import lam_for_spread
 from .numeric import PEAK, MpBackend, fold_exact
 from .rational import simplest_near, to_fraction_exact
+from .runs import label_cell
+from .runs import run_bounds as _run_bounds
 from .tracker import Fold
 
 __all__ = ["plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]

@@ -113,17 +113,6 @@ def _float_matrix(points) -> np.ndarray:
     return x
 
 
-def _score(t: np.ndarray, labels: np.ndarray) -> tuple[int, float]:
-    o = np.argsort(t, kind="stable")
-    ts, ls = t[o], labels[o]
-    runs = count_runs(ls)
-    spread = ts[-1] - ts[0] if len(ts) > 1 else 0.0
-    diff = np.diff(ts)
-    opp = ls[1:] != ls[:-1]
-    gap = float(diff[opp].min()) / spread if opp.any() and spread > 0 else 1.0
-    return runs, gap
-
-
 def _candidates(x: np.ndarray, labels: np.ndarray, rng: np.random.Generator, n_random: int) -> list:
     m, d = x.shape
     cands = [np.eye(d)[k] for k in range(d)]
@@ -166,9 +155,39 @@ def _rationalise(v: np.ndarray, digits: int) -> tuple:
     return tuple(out)
 
 
+#: Smallest relative gap along the line from which a float32 evaluation is worth aiming for.
+F32_GAP = 1e-4
+
+
+def _scores(xs: np.ndarray, labels: np.ndarray, dirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label runs and smallest relative opposite-label gap along each direction (float64)."""
+    runs = np.empty(len(dirs), dtype=np.int64)
+    gaps = np.empty(len(dirs))
+    step = max(1, 2_000_000 // max(len(xs), 1))
+    for s in range(0, len(dirs), step):
+        t = xs @ dirs[s:s + step].T
+        o = np.argsort(t, axis=0, kind="stable")
+        ts = np.take_along_axis(t, o, axis=0)
+        ls = labels[o]
+        opp = ls[1:] != ls[:-1]
+        spread = ts[-1] - ts[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = np.where(opp, np.diff(ts, axis=0), np.inf).min(axis=0) / spread
+        runs[s:s + step] = 1 + opp.sum(axis=0)
+        gaps[s:s + step] = np.where(np.isfinite(g) & (spread > 0), g, 0.0)
+    return runs, np.where(runs == 1, 1.0, gaps)
+
+
 def choose_direction(points: Sequence[Sequence[Fraction]], labels: np.ndarray, *, seed=None,
-                     n_random: int = 200) -> tuple:
-    """Default projection direction: fewest label runs, then widest opposite-label gap.
+                     n_random: int | None = None) -> tuple:
+    """Default projection direction: few label runs and a wide smallest gap between labels.
+
+    The score is ``log10(gap) - (runs - fewest) / rho``.  When some line
+    keeps the labels a relative :data:`F32_GAP` apart (float32 evaluation is
+    within reach), ``rho = max(8, fewest / 12)`` runs per decade: a decade
+    more room for rounding errors is worth a few more runs (each fold
+    removes several).  Otherwise ``rho = 2``: fewest runs first.  The best
+    directions are then refined by small random rotations.
 
     Parameters
     ----------
@@ -178,7 +197,8 @@ def choose_direction(points: Sequence[Sequence[Fraction]], labels: np.ndarray, *
     seed : int or None
         Seed of the random candidate directions (None: a fixed seed, so the
         result is deterministic).
-    n_random : int
+    n_random : int or None
+        Random directions tried (default: about ``4 10^6 / m``, between 64 and 4000).
 
     Returns
     -------
@@ -198,23 +218,47 @@ def choose_direction(points: Sequence[Sequence[Fraction]], labels: np.ndarray, *
     if d == 1:
         return (Fraction(1),)
     rng = np.random.default_rng(12345 if seed is None else seed)
+    if n_random is None:
+        n_random = int(min(4000, max(64, 4_000_000 // max(m, 1))))
     x = _float_matrix(points)
+    labels = np.asarray(labels)
     # standardise so that coordinates of very different scales are comparable
     with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
         scale = x.std(axis=0) if m > 1 else np.ones(d)
         scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
         xs = (x - x.mean(axis=0)) / scale
-        cands = _candidates(xs, labels, rng, n_random)
-        scored = []
-        for c in cands:
-            t = xs @ c
-            if not np.all(np.isfinite(t)):
-                continue
-            runs, gap = _score(t, labels)
-            scored.append((runs, -gap, len(scored), c / scale))
-    scored.sort(key=lambda s: (s[0], s[1], s[2]))
-    for _, _, _, c in scored[:20]:
-        for digits in (3, 6, 12):
+        if not np.all(np.isfinite(xs)):
+            xs = np.nan_to_num(xs)
+        cands = _candidates(xs, labels, rng, 0)
+        g = rng.normal(size=(n_random, d))
+        dirs = np.vstack([np.array(cands), g]) if cands else g
+        dirs = dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-300)
+        runs, gaps = _scores(xs, labels, dirs)
+        all_gaps = [gaps]
+        fewest = int(runs.min())
+        # room for float32 (a relative gap of 1e-4 or more somewhere): trade runs for digits; else runs first
+        rho = max(8.0, fewest / 12.0) if gaps.max() >= F32_GAP else 2.0
+
+        def score(r, gp):
+            return np.log10(np.maximum(gp, 1e-300)) - (r - fewest) / rho
+
+        sc = score(runs, gaps)
+        top = dirs[np.argsort(-sc)[:8]]
+        for width in (0.1, 0.02, 0.004):  # local refinement around the best directions
+            trial = np.repeat(top, 16, axis=0) + width * rng.normal(size=(len(top) * 16, d))
+            trial /= np.linalg.norm(trial, axis=1, keepdims=True)
+            r2, g2 = _scores(xs, labels, trial)
+            all_gaps.append(g2)
+            dirs = np.vstack([dirs, trial])
+            sc = np.concatenate([sc, score(r2, g2)])
+            top = dirs[np.argsort(-sc)[:8]]
+    best = np.argsort(-sc)[:20]
+    # round to short rationals, keeping the projections within 1/1000 of the smallest gap
+    gap = float(np.concatenate(all_gaps)[best[0]])
+    first = int(np.ceil(-np.log10(max(min(gap, 1.0), 1e-30) * 1e-3 / (3 * d))))
+    for c in dirs[best]:
+        c = c / scale
+        for digits in (max(3, first), max(3, first) + 4, 16):
             w = _rationalise(c, digits)
             if any(wk != 0 for wk in w) and is_injective(project(points, w)):
                 return w

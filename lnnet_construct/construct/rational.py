@@ -43,15 +43,23 @@ def to_fraction_exact(x) -> Fraction:
 
 
 def _simplest_positive(lo: Fraction, hi: Fraction) -> Fraction:
-    # simplest rational in [lo, hi] with 0 <= lo <= hi (continued-fraction descent)
-    fl = lo.numerator // lo.denominator
-    if Fraction(fl) == lo:
-        return Fraction(fl)
-    if fl + 1 <= hi:
-        return Fraction(fl + 1)
-    # both in (fl, fl + 1): recurse on the reciprocals of the fractional parts
-    rest = _simplest_positive(1 / (hi - fl), 1 / (lo - fl))
-    return fl + 1 / rest
+    # simplest rational in [lo, hi] with 0 <= lo <= hi: continued-fraction descent, iterative
+    # (intervals from deep plans can need thousands of partial quotients)
+    terms = []
+    while True:
+        fl = lo.numerator // lo.denominator
+        if fl == lo:
+            result = Fraction(fl)
+            break
+        if fl + 1 <= hi:
+            result = Fraction(fl + 1)
+            break
+        # both in (fl, fl + 1): continue with the reciprocals of the fractional parts
+        terms.append(fl)
+        lo, hi = 1 / (hi - fl), 1 / (lo - fl)
+    for fl in reversed(terms):
+        result = fl + 1 / result
+    return result
 
 
 def simplest_between(lo, hi) -> Fraction:

@@ -666,7 +666,6 @@ def _stage_consts(model, st, bits):
     n, Pp, C = st["n"], st["Pp"], st["C"]
     wb = bits + 32
     bs = [_rnd(_num_iv(v, wb, model.memo), wb) for v in st["b"]]
-    mean = (sum((x[0] for x in bs), Fraction(0)) / n, sum((x[1] for x in bs), Fraction(0)) / n)
     # centred entries: (1 - 1/n) b_i - (1/n) sum_{j != i} b_j, each input once
     Pb = []
     for i in range(n):

@@ -1,0 +1,130 @@
+r"""Label runs along the line and how a fold changes them (combinatorics only).
+
+A fold at ``c`` orders the points by ``|t - c|`` (MATH.md §2.2): the part left
+of ``c`` is reversed and interleaved with the part right of it.  Everything
+here works on values already sorted ascending (``ts``) with their labels
+(``ls``), and on float64 or object (mpmath) arrays alike.
+
+**Windows.**  If the left part is the shorter one, only the points with
+``t < 2c - t_0`` interleave; the rest keep their order.  So the runs after a
+fold are the runs of a *window* of the nearest points plus the runs of a
+fixed tail, which :func:`runs_after` uses to price candidates near the ends
+of the line (the cheap, well-conditioned ones) at the size of their window
+instead of ``n``.
+
+Examples
+--------
+>>> import numpy as np
+>>> ts = np.array([0.0, 1.0, 2.0, 3.0, 4.0]); ls = np.array([0, 1, 0, 1, 0])
+>>> count_runs_sorted(ls)
+5
+>>> runs_after(ts, ls, np.array([2.0, 1.0, -1.0])).tolist()   # centre, tuck, monotone
+[3, 4, 5]
+>>> [float(d) for d in label_cell(ts, ls, 2.0, *run_bounds(ls))]   # nearest opposite-label midpoints
+[0.5, 0.5]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["count_runs_sorted", "run_bounds", "runs_after", "label_cell"]
+
+#: Window sizes in which :func:`runs_after` batches its candidates.
+_BUCKETS = (16, 64, 256, 1024, 4096, 16384, 65536, 1 << 20)
+
+
+def count_runs_sorted(ls: np.ndarray) -> int:
+    """Runs of a label sequence (already in value order)."""
+    return 1 + int(np.count_nonzero(ls[1:] != ls[:-1])) if len(ls) else 0
+
+
+def run_bounds(ls: np.ndarray):
+    """``(start, end)`` arrays: first and last index of the run containing each position."""
+    n = len(ls)
+    change = np.nonzero(ls[1:] != ls[:-1])[0]
+    starts = np.concatenate([[0], change + 1])
+    ends = np.concatenate([change, [n - 1]])
+    run_idx = np.cumsum(np.concatenate([[0], (ls[1:] != ls[:-1]).astype(np.int64)]))
+    return starts[run_idx], ends[run_idx]
+
+
+def _suffix_prefix_runs(ls: np.ndarray):
+    n = len(ls)
+    ch = (ls[1:] != ls[:-1]).astype(np.int64)
+    suf = np.zeros(n + 1, dtype=np.int64)  # suf[i] = runs of ls[i:]
+    suf[:n] = 1 + np.concatenate([np.cumsum(ch[::-1])[::-1], [0]])
+    pre = np.zeros(n + 1, dtype=np.int64)  # pre[i] = runs of ls[:i]
+    pre[1:] = 1 + np.concatenate([[0], np.cumsum(ch)])
+    return suf, pre
+
+
+def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
+    """Number of label runs after folding the sorted values ``ts`` at each centre in ``cands``.
+
+    Ties in ``|t - c|`` between different labels are the caller's concern
+    (centres are taken inside label cells, where there are none).
+    """
+    n = len(ts)
+    cands = np.asarray(cands, dtype=ts.dtype)
+    suf, pre = _suffix_prefix_runs(ls)
+    p = np.searchsorted(ts, cands)
+    left_short = p <= n - p
+    size = np.where(left_short, np.searchsorted(ts, 2 * cands - ts[0], side="left"),
+                    n - np.searchsorted(ts, 2 * cands - ts[-1], side="right"))
+    out = np.full(len(cands), -1, dtype=np.int64)
+    small = ls.astype(np.int16) if ls.dtype != object else ls
+    for B in _BUCKETS:
+        B = min(B, n)
+        todo = np.nonzero((size <= B) & (out < 0))[0]
+        for side in (True, False):
+            sel = todo[left_short[todo] == side]
+            if not len(sel):
+                continue
+            idx = np.arange(B) if side else np.arange(n - B, n)
+            step = max(1, max_elems // B)
+            for s in range(0, len(sel), step):
+                ch = sel[s:s + step]
+                d = np.abs(ts[idx][None, :] - cands[ch][:, None])
+                lab = small[idx][np.argsort(d, axis=1)]
+                r = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
+                if B < n:  # the tail beyond the window keeps its order
+                    if side:
+                        r += suf[B] - (lab[:, -1] == small[B])
+                    else:
+                        r += pre[n - B] - (lab[:, -1] == small[n - B - 1])
+                out[ch] = r
+        if B >= n:
+            break
+    return out
+
+
+def label_cell(ts, ls, c, run_start, run_end):
+    """Distances ``(δ_L, δ_R)`` from ``c`` to the nearest opposite-label pair midpoints below and above.
+
+    Every centre in ``(c - δ_L, c + δ_R)`` gives the same label sequence after
+    the fold (the *label cell* of ``c``).  ``run_start``/``run_end`` come from
+    :func:`run_bounds`; a midpoint exactly at ``c`` gives 0.
+    """
+    n = len(ts)
+    target = 2 * c - ts
+    # largest b with t_b <= target and a different label
+    lo_idx = np.searchsorted(ts, target, side="right") - 1
+    ok = lo_idx >= 0
+    li = np.where(ok, lo_idx, 0)
+    same = ok & (ls[li] == ls)
+    li2 = np.where(same, run_start[li] - 1, li)
+    ok &= li2 >= 0
+    li2 = np.where(ok, li2, 0)
+    dl = ((target - ts[li2]) / 2)[ok]
+    # smallest b with t_b >= target and a different label
+    hi_idx = np.searchsorted(ts, target, side="left")
+    ok = hi_idx < n
+    hi_ = np.where(ok, hi_idx, n - 1)
+    same = ok & (ls[hi_] == ls)
+    hi2 = np.where(same, run_end[hi_] + 1, hi_)
+    ok &= hi2 < n
+    hi2 = np.where(ok, hi2, n - 1)
+    dr = ((ts[hi2] - target) / 2)[ok]
+    big = (ts[-1] - ts[0]) + abs(c - ts[0]) + abs(ts[-1] - c) + 1
+    return (dl.min() if len(dl) else big), (dr.min() if len(dr) else big)

@@ -1,0 +1,99 @@
+"""The run combinatorics of the planner against brute force, and the projection choice."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from lnnet_construct.construct.projection import choose_direction, is_injective, project
+from lnnet_construct.construct.runs import count_runs_sorted, label_cell, run_bounds, runs_after
+
+
+def brute_runs(ts, ls, c):
+    """Runs after the fold at c: sort by exact distance (Fractions), count label changes."""
+    order = sorted(range(len(ts)), key=lambda i: abs(Fraction(ts[i]) - Fraction(c)))
+    lab = [ls[i] for i in order]
+    return 1 + sum(a != b for a, b in zip(lab, lab[1:]))
+
+
+@st.composite
+def line_sets(draw):
+    n = draw(st.integers(1, 300))
+    ints = draw(st.lists(st.integers(-10**6, 10**6), min_size=n, max_size=n, unique=True))
+    labels = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    ts = np.array(sorted(ints), dtype=np.float64)
+    order = np.argsort(np.array(ints))
+    ls = np.array(labels)[order]
+    # centres on a quarter-integer grid never tie with integer data except at true equal distances
+    cands = np.array(draw(st.lists(st.integers(-4 * 10**6 - 8, 4 * 10**6 + 8), min_size=1, max_size=30)),
+                     dtype=np.float64) / 4 + 1 / 8
+    return ts, ls, cands
+
+
+@settings(max_examples=60, deadline=None)
+@given(line_sets())
+@example((np.arange(5.0), np.array([0, 1, 0, 1, 0]), np.array([2.125, 1.125, -1.0, 4.5])))
+@example((np.arange(40.0), np.arange(40) % 2, np.array([0.375, 38.875, 19.625])))  # tiny windows at both ends
+@example((np.array([0.0]), np.array([1]), np.array([0.125])))                       # one point
+def test_windowed_runs_match_brute_force(case):
+    ts, ls, cands = case
+    got = runs_after(ts, ls, cands)
+    want = [brute_runs(ts, ls, c) for c in cands]
+    assert got.tolist() == want
+
+
+def test_windows_are_used_for_end_candidates():
+    # 5000 points: a tuck at the left end must not need a 5000-wide sort to be right
+    rng = np.random.default_rng(1)
+    ts = np.sort(rng.random(5000))
+    ls = rng.integers(0, 2, 5000)
+    cands = np.concatenate([(ts[:10] + ts[1:11]) / 2 + 1e-9, (ts[-11:-1] + ts[-10:]) / 2 - 1e-9])
+    assert runs_after(ts, ls, cands).tolist() == [brute_runs(ts, ls, c) for c in cands]
+
+
+@settings(max_examples=40, deadline=None)
+@given(line_sets(), st.floats(0.01, 0.99))
+def test_every_centre_in_a_label_cell_gives_the_same_sequence(case, frac):
+    ts, ls, cands = case
+    if len(ts) < 2:
+        return
+    rs, re_ = run_bounds(ls)
+    for c in cands:
+        dl, dr = label_cell(ts, ls, c, rs, re_)
+        if not (dl > 0 and dr > 0):
+            continue
+        span = ts[-1] - ts[0] + 1
+        lo, hi = c - min(dl, span), c + min(dr, span)
+        c2 = lo + (hi - lo) * frac
+        seq = [ls[i] for i in sorted(range(len(ts)), key=lambda i: abs(ts[i] - c))]
+        seq2 = [ls[i] for i in sorted(range(len(ts)), key=lambda i: abs(ts[i] - c2))]
+        # same labels in the same order (points of one label may swap among themselves)
+        assert seq == seq2
+
+
+def test_count_runs_sorted():
+    assert count_runs_sorted(np.array([0, 0, 1, 0, 1, 1])) == 4
+    assert count_runs_sorted(np.array([], dtype=int)) == 0
+
+
+def test_direction_is_injective_and_prefers_a_wide_gap():
+    rng = np.random.default_rng(3)
+    pts = [tuple(Fraction(int(v), 1000) for v in rng.integers(-1000, 1000, 2)) for _ in range(200)]
+    pts = list(dict.fromkeys(pts))
+    labels = rng.integers(0, 2, len(pts))
+    w = choose_direction(pts, labels)
+    t = project(pts, w)
+    assert is_injective(t)
+
+    def min_gap(t):
+        order = sorted(range(len(t)), key=lambda i: t[i])
+        g = [t[b] - t[a] for a, b in zip(order, order[1:]) if labels[a] != labels[b]]
+        return min(g) / (max(t) - min(t))
+
+    # against 40 other directions: the chosen line keeps the labels further apart than most
+    others = [min_gap(project(pts, (Fraction(int(a)), Fraction(int(b)))))
+              for a, b in rng.integers(1, 50, (40, 2))]
+    assert min_gap(t) >= np.median(others)
