@@ -125,7 +125,7 @@ def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
 def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
                 h_soft: float = 0.1, h_pow: float = 1.0, n_random: int = 2000, edge: int = 12, top: int = 20,
                 gap_floor: float = 1e-5, hard_floor: float = 1e-11, beta: float | None = None,
-                uniform: int = 0, h_stride: int = 1) -> FoldChoice:
+                uniform: int = 0, h_stride: int = 1, gentle: bool = True) -> FoldChoice:
     """Plan one fold for the current values (see module docstring).
 
     Parameters
@@ -143,6 +143,9 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     beta : float or None
         Runs worth one decade of gap; None spreads the decades left evenly
         over the runs left (module docstring).
+    gentle : bool
+        Also score a few candidates of every run count below the two most
+        progressive ones (off for the slow mpmath view).
 
     Returns
     -------
@@ -208,7 +211,8 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     # the two most progressive levels in depth, then a few from every gentler level (their
     # smaller windows keep gaps wider), and a few that remove nothing
     levels = np.unique(runs)
-    for lev in levels[levels <= count_runs_sorted(ls)]:
+    levels = levels[levels <= count_runs_sorted(ls)] if gentle else levels[levels <= best_runs + 1]
+    for lev in levels:
         quota = top if lev <= best_runs + 1 else max(2, top // 5)
         pool = np.nonzero(runs == lev)[0]
         if len(pool) > quota:
