@@ -154,7 +154,8 @@ class Tracker:
         cur = self.values
         self._saved = (self.values, self._enc, self._balls, self.offset, self.prec)
         if self._balls is not None:
-            self._balls = fold_arb(self._balls, c, fold.h, self.eps_eff(lam), self.prec)
+            # the balls are relative to the offset, like the view (the offset is 0 after a fold)
+            self._balls = fold_arb(self._balls, Fraction(c_rel), fold.h, self.eps_eff(lam), self.prec)
             self.values = self._values_from_balls()
         else:
             self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
