@@ -8,10 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from construct_oracles import classifies_all, exact_decide
+from construct_oracles import arb_decide, classifies_all, exact_decide
 from lnnet_construct.arith import Sign, get_arith
 from lnnet_construct.arith.exact import exact_sign
-from lnnet_construct.construct import build_with_history
+from lnnet_construct.construct import build, build_with_history
 from lnnet_construct.construct.numeric import fold_exact, fold_float
 from lnnet_construct.construct.paper import plan_paper_exact
 from lnnet_construct.construct.projection import is_injective, paper_direction, project
@@ -120,3 +120,30 @@ def test_simplest_between_needs_no_recursion_for_thousands_of_partial_quotients(
     s = simplest_between(x - tol, x + tol)
     assert x - tol <= s <= x + tol
     assert s.denominator <= a
+
+
+_B, _T = Fraction(10) ** 12, Fraction(1, 10**12)
+
+
+@pytest.mark.parametrize("pts, labels", [
+    ([(0, _B, _B), (_B, _B, _B), (0, _B, _T), (_B, _B, -_B), (_B, _B, _T), (0, _B, -_B), (_B, -_B, _B)],
+     [0, 0, 0, 0, 0, 0, 1]),
+    ([(0, _B, _B), (_B, _B, 0), (_B, _B, _B), (_B, _B, -_B), (_B, _B, _T), (_B, -_B, _B), (_B, -_B, _T)],
+     [0, 0, 0, 0, 0, 0, 1]),
+    ([(0, 0), (_B, _B), (_B, -_B), (-_B, _B), (_B, 0), (_B, _T), (0, _B)], [0, 0, 0, 0, 0, 1, 0]),
+])
+def test_paper_survives_the_cauchy_direction(monkeypatch, pts, labels):
+    # s = B + 2 spreads these values over 48 decades: clusters coincide after a fold, a layer's gaps need
+    # more bits than the last one's, and 128-bit ball midpoints drift far from the mpmath view
+    from lnnet_construct.construct import builder
+
+    def cauchy(points):
+        den = math.lcm(*(v.denominator for p in points for v in p))
+        big = max(abs(v * den) for p in points for v in p)
+        return tuple(Fraction(2 * int(big) + 2) ** k for k in range(len(points[0])))
+
+    monkeypatch.setattr(builder, "paper_direction", cauchy)
+    pts = [tuple(Fraction(v) for v in p) for p in pts]
+    net = build(pts, labels, method="paper")
+    assert net.depth <= len(pts) - 2
+    assert all(arb_decide(net, p) == str(lab) for p, lab in zip(pts, labels))

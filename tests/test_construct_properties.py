@@ -12,6 +12,7 @@ from construct_oracles import arb_decide
 from lnnet_construct.construct import build
 from lnnet_construct.network import Affine
 
+_B, _T = Fraction(10) ** 12, Fraction(1, 10**12)
 coord = st.one_of(
     st.fractions(min_value=-4, max_value=4, max_denominator=6),
     st.sampled_from([Fraction(10) ** 12, -Fraction(10) ** 12, Fraction(1, 10**12), Fraction(0)]),
@@ -56,6 +57,14 @@ def _check(pts, labels, method, eps=0):
 @example(([(Fraction("0.1"),), (Fraction(0.1),), (Fraction("0.2"),)], [0, 1, 0], "default"))  # float collision
 @example(([(Fraction("0.1"),), (Fraction(0.1),), (Fraction("0.2"),)], [0, 1, 0], "paper"))
 @example(([(1, 2, 3)], ["solo"], "default"))                                   # single point
+# 1e12 and 1e-12 coordinates, symmetric about 0: clusters coincide after a fold; the first layer's gaps need
+# more bits than the planner starts with; radicals not finite at 256 bits (the paper failed on all three)
+@example(([(0, _B, _B), (_B, _B, _B), (0, _B, _T), (_B, _B, -_B), (_B, _B, _T), (0, _B, -_B), (_B, -_B, _B)],
+          [0, 0, 0, 0, 0, 0, 1], "paper"))
+@example(([(0, _B, _B), (_B, _B, 0), (_B, _B, _B), (_B, _B, -_B), (_B, _B, _T), (_B, -_B, _B), (_B, -_B, _T)],
+          [0, 0, 0, 0, 0, 0, 1], "paper"))
+@example(([(0, _B, _B), (_B, _B, _B), (_B, _B, _B), (_B, _B, -_B), (_B, _B, _T), (-_B, _B, _T), (_B, -_B, _B)],
+          [0, 0, 0, 0, 0, 0, 1], "paper"))
 def test_every_point_is_classified(case):
     pts, labels, method = case
     _check(pts, labels, method)
@@ -65,7 +74,7 @@ def test_every_point_is_classified(case):
 @given(labelled_sets())
 @example(([(0,), (1,), (2,), (3,), (4,), (5,)], [0, 1, 0, 1, 0, 1], "default"))
 @example(([(0, 10**12), (10**12, 10**12), (10**12, -10**12), (Fraction(1, 10**12), 10**12)],
-          [0, 0, 0, 1], "default"))  # falls back to the exact paper plan; final clusters 1e-22 apart
+          [0, 0, 0, 1], "default"))  # balls before the first fold (1e-24 apart); once a wrong network
 def test_every_point_is_classified_with_eps(case):
     pts, labels, method = case
     _check(pts, labels, method, eps=Fraction(1, 10**5))

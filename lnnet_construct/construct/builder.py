@@ -378,13 +378,15 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
                 with A.active():
                     ball = A.const(v)
                 lo, hi = A.lower(ball), A.upper(ball)
+                if lo is None:  # not finite at this precision (deep radicals)
+                    break
                 if run_labels and run_labels[-1] == lab:
                     highs[-1] = hi
                 else:
                     lows.append(lo)
                     highs.append(hi)
                     run_labels.append(lab)
-            if all(h < lo for h, lo in zip(highs, lows[1:])):
+            if lo is not None and all(h < lo for h, lo in zip(highs, lows[1:])):
                 break
             bits *= 4
             if bits > 1 << 18:  # pragma: no cover - distinct algebraic numbers separate long before

@@ -55,6 +55,8 @@ from .tracker import Fold
 __all__ = ["plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]
 
 _SQRT3 = exact_sqrt(Fraction(3))
+#: Cap of the planner's precision (bits); coinciding clusters are merged instead.
+MAX_VIEW_BITS = 1 << 15
 
 
 def orthonormal_ordinate(tau):
@@ -175,6 +177,16 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
         v = tracker.values
         reps = _cluster_table(v, cid, labels)
         gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
+        if _ensure_precision(tracker, min(gaps), digits):  # this layer's gaps need more bits than the last's
+            v = tracker.values
+            reps = _cluster_table(v, cid, labels)
+            gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
+        merged = _merge_coincident(reps, cid, tracker.backend)
+        if merged is not None:
+            cid = merged
+            groups[-1] = cid.copy()
+            reps = _cluster_table(v, cid, labels)
+            gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
         for i, r in enumerate(reps):
             near = min(g for g in (gaps[i - 1] if i > 0 else None, gaps[i] if i < len(gaps) else None)
                        if g is not None)
@@ -231,17 +243,35 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
     return groups, runs
 
 
-def _ensure_precision(tracker, gap, digits=0):
-    """Raise the planner's precision when the gaps approach its resolution."""
+def _merge_coincident(reps, cid, be):
+    """Cluster ids with neighbouring same-label clusters merged where they coincide at the view's precision.
+
+    Symmetric data put distinct clusters at exactly equal distances from a
+    fold's centre; they then carry one value and are one cluster (no layer
+    needed).  Returns None if nothing coincides.
+    """
+    res = (reps[-1][1] - reps[0][0]) * be.ctx.ldexp(1, -(be.prec // 2))
+    out = None
+    for lo_rep, hi_rep in zip(reps, reps[1:]):
+        if lo_rep[3] == hi_rep[3] and hi_rep[0] - lo_rep[1] <= res:
+            out = (cid if out is None else out).copy()
+            out[out == lo_rep[2]] = hi_rep[2]
+    return out
+
+
+def _ensure_precision(tracker, gap, digits=0) -> bool:
+    """Raise the planner's precision when the gaps approach its resolution (True if raised)."""
     if gap is None:
-        return
+        return False
     import mpmath
 
     be = tracker.backend
     g = float(mpmath.log(abs(gap) / PEAK, 2)) if gap != 0 else -float(be.prec)
     need_bits = 80 + 4 * digits + max(0, int(-g) + 1)
-    if need_bits > be.prec - 16:
+    if need_bits > be.prec - 16 and need_bits <= MAX_VIEW_BITS:
         tracker.use_backend(MpBackend(2 * need_bits))
+        return True
+    return False
 
 
 def _confused(mids, cl_labels, c_star, min_gap) -> bool:

@@ -25,9 +25,9 @@ Examples
 >>> pts = [(F(0), F(0)), (F(1), F(0)), (F(0), F(1))]
 >>> w = paper_direction(pts)
 >>> w
-(Fraction(1, 1), Fraction(4, 1))
+(Fraction(1, 1), Fraction(2, 1))
 >>> project(pts, w)
-[Fraction(0, 1), Fraction(1, 1), Fraction(4, 1)]
+[Fraction(0, 1), Fraction(1, 1), Fraction(2, 1)]
 >>> is_injective(project(pts, w))
 True
 """
@@ -77,7 +77,13 @@ def count_runs(labels_in_order) -> int:
 
 
 def paper_direction(points: Sequence[Sequence[Fraction]]) -> tuple:
-    """The paper's deterministic direction ``(1, s, ..., s^{d-1})`` (module docstring)."""
+    """The paper's deterministic direction ``(1, s, ..., s^{d-1})`` (module docstring).
+
+    ``s = B + 2`` always separates the points; the small integers
+    ``2 .. 17`` are tried too (checked exactly) and the ``s`` with the
+    largest smallest gap relative to the spread wins: ``B + 2`` can spread
+    the values over ``2 log10 B`` decades.
+    """
     d = len(points[0])
     if d == 1:
         return (Fraction(1),)
@@ -89,8 +95,17 @@ def paper_direction(points: Sequence[Sequence[Fraction]]) -> tuple:
     for p in points:
         for v in p:
             big = max(big, abs(v.numerator * (den // v.denominator)))
-    s = 2 * big + 2
-    return tuple(Fraction(s) ** k for k in range(d))
+    best = None
+    for s in [*range(2, 18), 2 * big + 2]:
+        w = tuple(Fraction(s) ** k for k in range(d))
+        ts = sorted(set(project(points, w)))
+        if len(ts) < len(set(map(tuple, points))):
+            continue  # s is a root of some (x_i - x_j)·w
+        spread = ts[-1] - ts[0]
+        ratio = min(b - a for a, b in zip(ts, ts[1:])) / spread if spread else Fraction(1)
+        if best is None or ratio > best[0]:
+            best = (ratio, w)
+    return best[1]
 
 
 def normalise_scale(w: Sequence[Fraction], t: Sequence[Fraction]) -> tuple[tuple, list]:

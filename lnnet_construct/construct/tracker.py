@@ -156,7 +156,11 @@ class Tracker:
         if self._balls is not None:
             # the balls are relative to the offset, like the view (the offset is 0 after a fold)
             self._balls = fold_arb(self._balls, Fraction(c_rel), fold.h, self.eps_eff(lam), self.prec)
-            self.values = self._values_from_balls()
+            if isinstance(self.backend, MpBackend):
+                # computed directly, at least as precise as the balls: their midpoints drift by the radius
+                self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
+            else:
+                self.values = self._values_from_balls()
         else:
             self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
             self._enc = fold_interval(self._enc, c_rel, fold.h, self.eps_eff(lam))
@@ -298,22 +302,14 @@ class Tracker:
             with _flint_prec(self.prec):
                 balls = [b - off for b in balls]
         self._balls = balls
-        if isinstance(self.backend, MpBackend) and self.backend.prec < self.prec:
-            self.backend = MpBackend(self.prec)
-        self.values = self._values_from_balls()
+        if isinstance(self.backend, MpBackend):
+            if self.backend.prec < self.prec:
+                self.use_backend(MpBackend(self.prec))
+        else:
+            self.values = self._values_from_balls()
 
     def _values_from_balls(self):
-        """The planner's view refreshed from the (more accurate) ball midpoints."""
-        if isinstance(self.backend, MpBackend):
-            ctx = self.backend.ctx
-            out = np.empty(len(self._balls), dtype=object)
-            for i, b in enumerate(self._balls):
-                if b.is_finite():
-                    man, exp = b.mid().man_exp()
-                    out[i] = ctx.ldexp(ctx.mpf(int(man)), int(exp))
-                else:  # keep the planner's own value until a higher precision resolves it
-                    out[i] = self.values[i]
-            return out
+        """The float64 planner's view refreshed from the (more accurate) ball midpoints."""
         return np.array([float(b.mid()) if b.is_finite() else float(self.values[i])
                          for i, b in enumerate(self._balls)], dtype=np.float64)
 
