@@ -386,7 +386,7 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
                     lows.append(lo)
                     highs.append(hi)
                     run_labels.append(lab)
-            if lo is not None and all(h < lo for h, lo in zip(highs, lows[1:])):
+            if lo is not None and all(a < b for a, b in zip(highs, lows[1:])):
                 break
             bits *= 4
             if bits > 1 << 18:  # pragma: no cover - distinct algebraic numbers separate long before
