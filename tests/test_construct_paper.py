@@ -147,3 +147,14 @@ def test_paper_survives_the_cauchy_direction(monkeypatch, pts, labels):
     net = build(pts, labels, method="paper")
     assert net.depth <= len(pts) - 2
     assert all(arb_decide(net, p) == str(lab) for p, lab in zip(pts, labels))
+
+
+def test_paper_with_eps_keeps_eps_below_the_small_heights():
+    # 5 classes, 120 points: late merges have heights far below the spread; scaled only by the spread,
+    # eps = 1e-5 flattened those folds and the run order could not be certified even at 65536 bits
+    rng = np.random.default_rng(11)
+    pts = [tuple(Fraction(int(v), 10**5) for v in rng.integers(-10**5, 10**5, 3)) for _ in range(120)]
+    labels = [int(v) for v in rng.integers(0, 5, 120)]
+    net = build(pts, labels, method="paper", eps=Fraction(1, 10**5))
+    assert net.depth <= len(set(pts)) - 5
+    assert all(arb_decide(net, p) == str(lab) for p, lab in zip(pts, labels))

@@ -216,6 +216,9 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
         a, b, c_star = chosen
         h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / Fraction(173205080756887729, 10**17)
         h = simplest_near(h_star, h_star / 100)
+        # scale so that eps stays negligible against h^2 (tiny merges late on would be flattened by eps)
+        lam = lam_for_spread(min(float(spread), float(h)), tracker.eps)
+        eps_eff = tracker.eps_eff(lam)
         be = tracker.backend
         # the gaps after the fold at the exact centre, and the slope at the merged pair
         new = be.fold(np.array(mids, dtype=object), c_star, h, eps_eff)
