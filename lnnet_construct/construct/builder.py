@@ -291,17 +291,14 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     extra: dict = {}
     n = ds.m
     # candidate budget: about 0.6 million (candidate, point) pairs per layer
-    opts = dict(n_random=int(min(2000, max(100, 600_000 // max(n, 1)))),
-                uniform=int(min(1000, max(50, 300_000 // max(n, 1)))))
+    opts = {"n_random": int(min(2000, max(100, 600_000 // max(n, 1)))),
+            "uniform": int(min(1000, max(50, 300_000 // max(n, 1)))), **PLANNER_OPTIONS}
     while not is_done(st.run_labels, k):
         if tracker.depth >= bound:
-            extra["fallback"] = f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan"
-            plan, layers, groups, ex = _plan_paper(ds, eps, None, progress)
-            extra.update(ex)
-            return plan, layers, groups, extra
+            return _paper_instead(ds, eps, progress,
+                                  f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan")
         fast = tracker.backend.name == "float64"
-        opts.update(PLANNER_OPTIONS)
-        for attempt in range(4):
+        for _ in range(4):
             choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
                                  **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3, gentle=False,
                                                             hard_floor=1e3 * float(tracker.backend.tiny()))))
@@ -313,10 +310,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
                 # the rounded centre tied two labels (a cell below the view's resolution): plan again
                 tracker.undo()
         else:
-            extra["fallback"] = "the default planner could not resolve its folds; used the paper's plan"
-            plan, layers, groups, ex = _plan_paper(ds, eps, None, progress)
-            extra.update(ex)
-            return plan, layers, groups, extra
+            return _paper_instead(ds, eps, progress, "the default planner could not resolve its folds; used the paper's plan")
         runs.append(st.runs)
         if progress is not None:
             progress(min(total, runs[0] - st.runs), total)
@@ -335,6 +329,11 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             extra["paper_comparison"] = (f"skipped (m > {PAPER_CHECK_MAX}); default {tracker.depth} layers, above the "
                                          f"paper's lower bound {cap}, below the theorem's bound {bound}")
     return plan, tracker.history, None, extra
+
+
+def _paper_instead(ds: Dataset, eps: Fraction, progress, reason: str):
+    plan, layers, groups, extra = _plan_paper(ds, eps, None, progress)
+    return plan, layers, groups, {"fallback": reason, **extra}
 
 
 def _needs_high_precision(t) -> bool:

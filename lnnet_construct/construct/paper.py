@@ -101,6 +101,7 @@ def _pair_candidates(order_labels):
 # rational realisation (any m)
 
 def _cluster_table(values, cid, labels):
+    """Clusters ``(lowest, highest, id, label)`` in value order, and the gaps between neighbours."""
     ids = np.unique(cid)
     reps = []
     for i in ids:
@@ -108,7 +109,7 @@ def _cluster_table(values, cid, labels):
         vals = values[sel]
         reps.append((min(vals), max(vals), int(i), int(labels[sel[0]])))
     reps.sort(key=lambda r: r[0])
-    return reps
+    return reps, [b[0] - a[1] for a, b in zip(reps, reps[1:])]
 
 
 class _NotTight(Exception):
@@ -165,7 +166,6 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
     groups = [cid.copy()]
     runs = []
     limit = max_layers if max_layers is not None else m
-    last_gap = None
     while True:
         st = tracker.certify()
         runs.append(st.runs)
@@ -173,20 +173,15 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
             break
         if tracker.depth >= limit:
             raise _NotTight()
-        _ensure_precision(tracker, last_gap, digits)
-        v = tracker.values
-        reps = _cluster_table(v, cid, labels)
-        gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
-        if _ensure_precision(tracker, min(gaps), digits):  # this layer's gaps need more bits than the last's
-            v = tracker.values
-            reps = _cluster_table(v, cid, labels)
-            gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
+        reps, gaps = _cluster_table(tracker.values, cid, labels)
+        if _ensure_precision(tracker, min(gaps), digits):  # this layer's gaps need more bits
+            reps, gaps = _cluster_table(tracker.values, cid, labels)
         merged = _merge_coincident(reps, cid, tracker.backend)
         if merged is not None:
             cid = merged
             groups[-1] = cid.copy()
-            reps = _cluster_table(v, cid, labels)
-            gaps = [reps[i + 1][0] - reps[i][1] for i in range(len(reps) - 1)]
+            reps, gaps = _cluster_table(tracker.values, cid, labels)
+        v = tracker.values
         for i, r in enumerate(reps):
             near = min(g for g in (gaps[i - 1] if i > 0 else None, gaps[i] if i < len(gaps) else None)
                        if g is not None)
@@ -196,7 +191,6 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
         mids = [(r[0] + r[1]) / 2 for r in reps]
         min_gap = min(gaps)
         spread = reps[-1][1] - reps[0][0]
-        last_gap = min_gap
         chosen = None
         for a, b in _pair_candidates(cl_labels):
             c_star = (mids[a] + mids[b]) / 2

@@ -96,10 +96,11 @@ def paper_direction(points: Sequence[Sequence[Fraction]]) -> tuple:
         for v in p:
             big = max(big, abs(v.numerator * (den // v.denominator)))
     best = None
+    distinct = len(set(map(tuple, points)))
     for s in [*range(2, 18), 2 * big + 2]:
         w = tuple(Fraction(s) ** k for k in range(d))
         ts = sorted(set(project(points, w)))
-        if len(ts) < len(set(map(tuple, points))):
+        if len(ts) < distinct:
             continue  # s is a root of some (x_i - x_j)·w
         spread = ts[-1] - ts[0]
         ratio = min(b - a for a, b in zip(ts, ts[1:])) / spread if spread else Fraction(1)
