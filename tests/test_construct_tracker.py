@@ -1,5 +1,6 @@
 """The builder's certified tracker: its enclosures contain the exact fold values."""
 
+import itertools
 from fractions import Fraction as Q
 
 import numpy as np
@@ -36,3 +37,32 @@ def test_one_fold_is_enclosed(ts, c, h, escalate_first):
         a, z = Q(float(lo[i])), Q(float(hi[i]))
         assert a <= 0 or a * a <= s, (i, ts[i])
         assert z >= 0 and z * z >= s, (i, ts[i])
+
+
+def _exact_runs(values, labels):
+    order = sorted(range(len(values)), key=values.__getitem__)
+    runs = 1 + sum(labels[a] != labels[b] for a, b in itertools.pairwise(order))
+    return runs, order
+
+
+@settings(max_examples=40, deadline=None)
+@given(ts=st.lists(fractions, min_size=2, max_size=8, unique=True), c=fractions,
+       h=st.fractions(min_value=Q(1, 100), max_value=10, max_denominator=1000),
+       labels=st.lists(st.integers(0, 1), min_size=8, max_size=8))
+@example(ts=[Q(1), Q(1) + Q(1, 10**30), Q(3) - Q(1, 10**30), Q(3)], c=Q(2), h=Q(5, 7), labels=[0, 1, 1, 0] * 2)
+def test_ball_structure_matches_the_exact_order(ts, c, h, labels):
+    labels = np.array(labels[:len(ts)])
+    tracker = Tracker(ts, labels, Q(0), MpBackend(128))
+    tracker.apply(c - tracker.offset, h)
+    tracker.escalate(256)
+    squares = [_fold_squared(t, c, h, Q(0)) for t in ts]   # the fold is positive: order by squares
+    st_ = tracker.structure()
+    runs, _ = _exact_runs(squares, labels)
+    if st_ is None:   # only allowed when two opposite labels tie exactly (merged points)
+        assert any(squares[i] == squares[j] and labels[i] != labels[j]
+                   for i in range(len(ts)) for j in range(i))
+        return
+    assert st_.runs == runs
+    for i, s in enumerate(squares):
+        lo, hi = st_.lows[st_.run_of[i]], st_.highs[st_.run_of[i]]
+        assert lo * lo <= s <= hi * hi

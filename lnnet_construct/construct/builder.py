@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -59,7 +60,7 @@ from ..numbers import Expr, format_number, to_exact
 from .data import Dataset, prepare
 from .greedy import choose_fold
 from .history import merge_history
-from .numeric import FloatBackend, MpBackend
+from .numeric import FloatBackend, MpBackend, extended_available
 from .paper import is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
@@ -73,6 +74,8 @@ EXACT_MAX_POINTS = 6
 TOOL = f"lnnet_construct {__version__}"
 #: Extra keyword options for :func:`.greedy.choose_fold` (experiments and benchmarks only).
 PLANNER_OPTIONS: dict = {}
+#: Most points for which the default planner moves its view to mpmath during a build.
+MP_VIEW_MAX_POINTS = 256
 #: Above this many points a default plan past the paper's lower bound is not compared with the paper's.
 PAPER_CHECK_MAX = 512
 
@@ -278,9 +281,8 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     t = project(ds.points, w)
     w, t = normalise_scale(w, t)
     tracker = Tracker(t, ds.labels, eps, FloatBackend(), keep_history=True)
-    if _needs_high_precision(t):
-        tracker.use_backend(MpBackend(_bits_for(t)))
-        tracker.history = [tracker.backend.to_float(tracker.values)]
+    _widen_view(tracker, _exact_gap(t))
+    tracker.history = [tracker.backend.to_float(tracker.values)]
     st = tracker.certify()
     runs = [st.runs]
     k = ds.k
@@ -297,7 +299,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
         if tracker.depth >= bound:
             return _paper_instead(ds, eps, progress,
                                   f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan")
-        fast = tracker.backend.name == "float64"
+        fast = isinstance(tracker.backend, FloatBackend)
         for _ in range(4):
             choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
                                  **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3, gentle=False,
@@ -312,9 +314,11 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
         else:
             return _paper_instead(ds, eps, progress, "the default planner could not resolve its folds; used the paper's plan")
         runs.append(st.runs)
+        _widen_view(tracker)
         if progress is not None:
             progress(min(total, runs[0] - st.runs), total)
     readout = _readout_from(st, k)
+    extra["planner_view"] = tracker.backend.name
     plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "default", False)
     if tracker.depth > cap:
         # past the paper's lower bound: compare with the paper itself where that is affordable
@@ -336,21 +340,55 @@ def _paper_instead(ds: Dataset, eps: Fraction, progress, reason: str):
     return plan, layers, groups, {"fallback": reason, **extra}
 
 
-def _needs_high_precision(t) -> bool:
+def _widen_view(tracker, rel=None) -> None:
+    """Move a float planner's view to a wider number type once its gaps near its resolution.
+
+    float64, then the vectorised extended ``longdouble`` (where it is wider),
+    then mpmath (slow: only for the layer-0 data, or up to
+    :data:`MP_VIEW_MAX_POINTS` points); a view past its resolution plans on
+    ties.  ``rel`` is the exact smallest gap of the layer-0 data relative to
+    its spread; without it the gap between neighbours of different labels
+    is measured on the view.
+    """
+    be = tracker.backend
+    if not isinstance(be, FloatBackend):
+        return  # mpmath views follow the tracker's precision (Tracker.escalate)
+    initial = rel is not None
+    if rel is None:
+        rel = _view_gap(tracker.values, tracker.labels)
+    if rel is None or rel >= be.tiny():
+        return
+    wider = FloatBackend(np.longdouble) if be.dtype is np.float64 and extended_available() else None
+    if wider is not None and (rel == 0 or rel >= wider.tiny()):  # 0: below float64, try the next tier
+        tracker.use_backend(wider)
+    elif initial or len(tracker.values) <= MP_VIEW_MAX_POINTS:
+        tracker.use_backend(MpBackend(max(128, 64 + 2 * math.ceil(-math.log2(rel))) if rel > 0 else 128))
+    # else: an mpmath view would take many seconds per layer; plan on rounded values (the tracker
+    # still certifies every fold, a misplanned one only costs a layer)
+
+
+def _view_gap(values, labels):
+    """Smallest gap between neighbours of different labels over the spread (None without such neighbours)."""
+    order = np.argsort(values, kind="stable")
+    ts, ls = values[order], labels[order]
+    opp = ls[1:] != ls[:-1]
+    spread = ts[-1] - ts[0]
+    if not opp.any() or not spread > 0:
+        return None
+    return float(np.min((ts[1:] - ts[:-1])[opp]) / spread)
+
+
+def _exact_gap(t):
+    """The smallest gap of the exact projections over their spread (any labels), as a float; None if one value."""
     ts = sorted(t)
     spread = ts[-1] - ts[0]
     if spread == 0:
-        return False
+        return None
     gap = min(b - a for a, b in zip(ts, ts[1:]))
-    return gap < spread * Fraction(1, 2**40)
-
-
-def _bits_for(t) -> int:
-    ts = sorted(t)
-    spread = ts[-1] - ts[0]
-    gap = min(b - a for a, b in zip(ts, ts[1:]))
-    ratio = spread / gap
-    return 64 + 2 * (ratio.numerator.bit_length() - ratio.denominator.bit_length() + 1)
+    # ldexp keeps ratios below the float range
+    e = gap.numerator.bit_length() - gap.denominator.bit_length() - (spread.numerator.bit_length()
+                                                                     - spread.denominator.bit_length())
+    return math.ldexp(float((gap / spread) * Fraction(2) ** -e), e)
 
 
 # --------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .numeric import PEAK
+from .numeric import PEAK, FloatBackend
 from .rational import simplest_between, to_fraction_exact
 from .runs import count_runs_sorted, label_cell, run_bounds, runs_after
 
@@ -108,10 +108,11 @@ def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
     if len(ra) == 0:
         return np.full(len(hs), np.inf)
     with np.errstate(under="ignore", over="ignore", divide="ignore"):
-        if backend.name == "float64":
-            raf, rbf = ra.astype(np.float64), rb.astype(np.float64)
-            H = np.asarray(hs, dtype=np.float64)[:, None]
-            ef = float(eps_eff)
+        if isinstance(backend, FloatBackend):
+            dt = backend.dtype
+            raf, rbf = ra.astype(dt), rb.astype(dt)
+            H = np.asarray(hs, dtype=dt)[:, None]
+            ef = backend.scalar(eps_eff)
             gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
             g = gap.min(axis=1)
         else:
@@ -159,7 +160,6 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     fspread = float(spread)
     lam = lam_for_spread(fspread, eps)
     eps_eff = eps / lam**2
-    eps_f = float(eps_eff)
 
     # 1. candidates
     cands = []
@@ -219,11 +219,12 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
             pool = rng.choice(pool, size=quota, replace=False)
         picked.extend(int(k) for k in pool)
     hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
-    hs_b = hs if backend.name == "float64" else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
-    resolution = (2.0**-50 if backend.name == "float64" else float(backend.tiny())) * (fspread if fspread > 0 else 1.0)
+    vectorised = isinstance(backend, FloatBackend)
+    hs_b = hs if vectorised else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
+    resolution = backend.resolution() * (fspread if fspread > 0 else 1.0)
 
     def quality(c):
-        return _gaps(ts, ls, c, hs_b, eps_f if backend.name == "float64" else eps_eff, backend, h_soft * PEAK, h_pow)
+        return _gaps(ts, ls, c, hs_b, eps_eff, backend, h_soft * PEAK, h_pow)
 
     results = []
     for k in picked:

@@ -18,6 +18,7 @@ certificate uses the real LayerNorm through :mod:`lnnet_construct.verify`.)
 Implementations here:
 
 * :func:`fold_float` — numpy float64 (planning; NOT rigorous);
+* :class:`FloatBackend` — numpy float64 or extended ``longdouble`` arrays (planning; NOT rigorous);
 * :class:`MpBackend` — numpy object arrays of mpmath numbers in a private
   context (planning at high precision; not rigorous either);
 * :func:`fold_interval` — outward-rounded float64 intervals (rigorous);
@@ -49,7 +50,8 @@ import numpy as np
 from ..arith.interval import Interval, IntervalArith
 from ..numbers import exact_sqrt
 
-__all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend", "FloatBackend", "PEAK"]
+__all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend", "FloatBackend", "PEAK",
+           "extended_available"]
 
 #: ``max F = 3 sqrt 2`` (at ``t = c``, ``eps = 0``), as a float.
 PEAK = 3.0 * 2.0**0.5
@@ -117,27 +119,97 @@ def fold_exact(t, c, h, eps):
     return 6 * h / exact_sqrt(q)
 
 
-class FloatBackend:
-    """float64 numpy arrays (the fast planner)."""
+def _to_dtype(q, dtype):
+    """A rational rounded to a numpy float type with all its mantissa bits (float64 or the extended longdouble)."""
+    if dtype is np.float64:
+        return float(q)
+    q = Fraction(q)
+    if q == 0:
+        return dtype(0)
+    # a 64-bit integer mantissa (in two exact 32-bit halves), then an exact power-of-two scaling
+    k = 63 - (abs(q.numerator).bit_length() - q.denominator.bit_length())
+    m = round(abs(q) * Fraction(2) ** k)
+    if m < 2**63:  # the bit-length estimate was one short
+        k += 1
+        m = round(abs(q) * Fraction(2) ** k)
+    if m >= 2**64:  # rounded up to the next power of two
+        k -= 1
+        m = round(abs(q) * Fraction(2) ** k)
+    x = np.ldexp(dtype(m >> 32) * dtype(2**32) + dtype(m & 0xFFFFFFFF), -k)
+    return x if q > 0 else -x
 
-    name = "float64"
-    prec = 53
+
+def _dyadic_to_dtype(man: int, exp: int, dtype):
+    """``man * 2**exp`` rounded (half to even) to a 64-bit mantissa, in ``dtype``."""
+    if man == 0:
+        return dtype(0)
+    neg, man = man < 0, abs(man)
+    shift = man.bit_length() - 64
+    if shift > 0:
+        q, r = divmod(man, 1 << shift)
+        half = 1 << (shift - 1)
+        if r > half or (r == half and q & 1):
+            q += 1
+        man, exp = q, exp + shift
+    x = np.ldexp(dtype(man >> 32) * dtype(2**32) + dtype(man & 0xFFFFFFFF), exp)
+    return -x if neg else x
+
+
+class FloatBackend:
+    """numpy float arrays (the fast planner): float64, or the platform's extended ``longdouble``.
+
+    ``longdouble`` (x87 80-bit on x86-64 Linux: 64-bit mantissa) is the
+    vectorised middle tier between float64 and mpmath, for gaps that float64
+    no longer resolves.  Where ``longdouble`` is just float64 it adds nothing,
+    and :func:`extended_available` says so.
+
+    >>> be = FloatBackend(np.longdouble)
+    >>> v = be.fold(be.array([Fraction(0), Fraction(2)]), Fraction(1), Fraction(1), Fraction(0))
+    >>> bool(v[0] == v[1]), be.prec >= FloatBackend().prec, be.name
+    (True, True, 'longdouble')
+    """
+
+    def __init__(self, dtype=np.float64):
+        self.dtype = np.dtype(dtype).type
+        self.prec = int(np.finfo(self.dtype).nmant) + 1
+        self.name = "float64" if self.dtype is np.float64 else "longdouble"
 
     def array(self, values) -> np.ndarray:
-        return np.array([float(v) for v in values], dtype=np.float64)
+        return np.array([_to_dtype(v, self.dtype) for v in values], dtype=self.dtype)
 
-    def scalar(self, q) -> float:
-        return float(q)
+    def scalar(self, q):
+        return _to_dtype(q, self.dtype)
 
     def fold(self, v, c, h, eps):
-        return fold_float(v, float(c), float(h), float(eps))
+        if self.dtype is np.float64:
+            return fold_float(v, float(c), float(h), float(eps))
+        c, h, eps = (self.scalar(x) for x in (c, h, eps))
+        d = v - c
+        with np.errstate(under="ignore"):
+            return (6 * h) / np.sqrt((2 * (d * d) + 6 * h * h) / 3 + eps)
+
+    def from_ball(self, ball):
+        """A ball's midpoint rounded to this type."""
+        if self.dtype is np.float64:
+            return float(ball.mid())
+        man, exp = ball.mid().man_exp()
+        return _dyadic_to_dtype(int(man), int(exp), self.dtype)
 
     def to_float(self, v) -> np.ndarray:
         return np.asarray(v, dtype=np.float64)
 
     def tiny(self) -> float:
         """Relative size below which two values cannot be told apart reliably."""
-        return 2.0**-40
+        return 2.0 ** -(self.prec - 13)
+
+    def resolution(self) -> float:
+        """Relative width of the narrowest label cell the planner may aim into."""
+        return 2.0 ** -(self.prec - 3)
+
+
+def extended_available() -> bool:
+    """Whether numpy's ``longdouble`` is wider than float64 on this platform."""
+    return np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
 
 
 class MpBackend:
@@ -179,3 +251,6 @@ class MpBackend:
 
     def tiny(self):
         return self.ctx.mpf(2) ** (-(self.prec - 13))
+
+    def resolution(self) -> float:
+        return float(self.tiny())

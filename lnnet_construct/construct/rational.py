@@ -20,11 +20,13 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
+
 __all__ = ["simplest_between", "simplest_near", "to_fraction_exact"]
 
 
 def to_fraction_exact(x) -> Fraction:
-    """A float, int, Fraction or mpmath ``mpf`` as an exact Fraction (its exact binary value)."""
+    """A float, numpy float (any width), int, Fraction or mpmath ``mpf`` as an exact Fraction (its exact binary value)."""
     if isinstance(x, Fraction):
         return x
     if isinstance(x, int):
@@ -33,6 +35,10 @@ def to_fraction_exact(x) -> Fraction:
         if not math.isfinite(x):
             raise ValueError(f"{x} is not finite")
         return Fraction(x)
+    if isinstance(x, np.floating):  # float64 and the extended longdouble, exactly
+        if not np.isfinite(x):
+            raise ValueError(f"{x} is not finite")
+        return Fraction(*x.as_integer_ratio())
     mpf_ = getattr(x, "_mpf_", None)
     if mpf_ is not None:
         from mpmath.libmp import to_rational

@@ -1,6 +1,6 @@
 r"""Certified tracking of the scalar each point carries through the planned folds.
 
-The planner works on approximate values (float64 or mpmath); this module keeps,
+The planner works on approximate values (float64, extended longdouble or mpmath); this module keeps,
 next to them, **rigorous enclosures** of the true values of the network being
 built, and certifies after every fold that the points form the planned
 sequence of label runs.
@@ -32,7 +32,14 @@ import numpy as np
 
 from ..arith.interval import Interval, enclose_fraction
 from ..errors import PrecisionExhausted
-from .numeric import FloatBackend, MpBackend, arb_balls, fold_arb, fold_interval
+from .numeric import (
+    FloatBackend,
+    MpBackend,
+    _flint_prec,
+    arb_balls,
+    fold_arb,
+    fold_interval,
+)
 from .rational import simplest_near
 
 __all__ = ["Fold", "Tracker", "RunStructure"]
@@ -97,7 +104,8 @@ class _LazyFractions:
         return (Fraction(float(x)) + self._off for x in self._f)
 
 
-def _mid_fraction(ball) -> Fraction:
+def _point_fraction(ball) -> Fraction:
+    """The exact value of a point ball (radius 0)."""
     man, exp = ball.mid().man_exp()
     return Fraction(int(man)) * Fraction(2) ** int(exp)
 
@@ -219,8 +227,9 @@ class Tracker:
             if not all(b.is_finite() for b in self._balls):
                 return None
             # the planner's view may be coarser than the balls: sort by their exact midpoints
-            order = np.array(sorted(range(len(self._balls)), key=lambda i: _mid_fraction(self._balls[i])),
-                             dtype=np.int64)
+            # (point balls compare exactly)
+            mids = [b.mid() for b in self._balls]
+            order = np.array(sorted(range(len(self._balls)), key=mids.__getitem__), dtype=np.int64)
         else:
             order = np.argsort(self.values, kind="stable")
         ls = self.labels[order]
@@ -240,24 +249,21 @@ class Tracker:
             lows = _LazyFractions(run_lo, self.offset)
             highs = _LazyFractions(run_hi, self.offset)
         else:
-            # exact dyadic ends of the balls (float64 would merge what the balls separate)
-            from ..arith.arb import arb_to_interval
-
-            lows, highs = [None] * n_runs, [None] * n_runs
-            for pos, i in enumerate(order):
-                iv = arb_to_interval(self._balls[i])
-                if iv is None:
-                    return None
-                r = run_idx[pos]
-                if lows[r] is None or iv[0] < lows[r]:
-                    lows[r] = iv[0]
-                if highs[r] is None or iv[1] > highs[r]:
-                    highs[r] = iv[1]
-            if any(highs[r] >= lows[r + 1] for r in range(n_runs - 1)):
+            # the balls' ends as point balls, rounded outward at a precision above theirs (float64
+            # would merge what the balls separate); only each run's extremes become Fractions
+            with _flint_prec(self.prec + 16):
+                ends = [(b.lower(), b.upper()) for b in self._balls]
+            bounds = np.searchsorted(run_idx, np.arange(n_runs + 1))
+            lows, highs = [], []
+            for r in range(n_runs):
+                members = order[bounds[r]:bounds[r + 1]]
+                lows.append(min(ends[i][0] for i in members))
+                highs.append(max(ends[i][1] for i in members))
+            if any(not highs[r] < lows[r + 1] for r in range(n_runs - 1)):
                 return None
             off = self.offset if not self.folds else Fraction(0)
-            lows = [x + off for x in lows]
-            highs = [x + off for x in highs]
+            lows = [_point_fraction(x) + off for x in lows]
+            highs = [_point_fraction(x) + off for x in highs]
         run_of = np.empty(len(order), dtype=np.int64)
         run_of[order] = run_idx
         starts = np.concatenate([[0], np.nonzero(np.diff(run_idx))[0] + 1])
@@ -297,8 +303,6 @@ class Tracker:
             balls = fold_arb(balls, f.c, f.h, self.eps_eff(f.lam), self.prec)
         if not self.folds:
             off = arb_balls([self.offset], self.prec)[0]
-            from .numeric import _flint_prec
-
             with _flint_prec(self.prec):
                 balls = [b - off for b in balls]
         self._balls = balls
@@ -309,13 +313,17 @@ class Tracker:
             self.values = self._values_from_balls()
 
     def _values_from_balls(self):
-        """The float64 planner's view refreshed from the (more accurate) ball midpoints."""
-        return np.array([float(b.mid()) if b.is_finite() else float(self.values[i])
-                         for i, b in enumerate(self._balls)], dtype=np.float64)
+        """The float planner's view refreshed from the (more accurate) ball midpoints."""
+        be = self.backend
+        return np.array([be.from_ball(b) if b.is_finite() else self.values[i]
+                         for i, b in enumerate(self._balls)], dtype=be.dtype)
 
     def use_backend(self, backend) -> None:
-        """Switch the planner's view to ``backend``, recomputing the approximate values from the layer-0 exact values."""
+        """Switch the planner's view to ``backend``: from the balls if there are any, else recomputed from layer 0."""
         self.backend = backend
+        if self._balls is not None and isinstance(backend, FloatBackend):
+            self.values = self._values_from_balls()
+            return
         rel0 = [v - (self.offset if not self.folds else self._offset0()) for v in self.t]
         vals = backend.array(rel0)
         for k, f in enumerate(self.folds):

@@ -1,0 +1,118 @@
+"""The planner's number systems: float64, the extended longdouble tier, mpmath, and the switch between them."""
+
+from fractions import Fraction as Q
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from lnnet_construct.construct import build
+from lnnet_construct.construct.builder import _widen_view
+from lnnet_construct.construct.numeric import (
+    FloatBackend,
+    MpBackend,
+    extended_available,
+)
+from lnnet_construct.construct.rational import to_fraction_exact
+from lnnet_construct.construct.tracker import Tracker
+
+needs_extended = pytest.mark.skipif(not extended_available(), reason="numpy longdouble is float64 here")
+
+
+def _fold_squared(t: Q, c: Q, h: Q) -> Q:
+    # F^2 = 36 h^2 / ((2 (t-c)^2 + 6 h^2)/3), exact (independent of numeric.py)
+    return 36 * h * h / ((2 * (t - c) ** 2 + 6 * h * h) / 3)
+
+
+fractions = st.fractions(min_value=-10, max_value=10, max_denominator=10**12)
+
+
+@needs_extended
+@settings(max_examples=200, deadline=None)
+@given(q=fractions)
+@example(q=Q(1, 3))
+@example(q=Q(10**40 + 1, 10**40))   # needs more than 53 bits
+def test_longdouble_rounds_to_64_bits(q):
+    x = to_fraction_exact(FloatBackend(np.longdouble).scalar(q))
+    assert abs(x - q) <= abs(q) * Q(1, 2**64)
+
+
+@needs_extended
+@settings(max_examples=60, deadline=None)
+@given(ts=st.lists(fractions, min_size=1, max_size=8), c=fractions,
+       h=st.fractions(min_value=Q(1, 100), max_value=10, max_denominator=1000))
+def test_longdouble_fold_is_nearer_the_exact_fold(ts, c, h):
+    exact = [_fold_squared(t, c, h) for t in ts]
+    errs = {}
+    for be in (FloatBackend(), FloatBackend(np.longdouble)):
+        vals = be.fold(be.array(ts), c, h, Q(0))
+        errs[be.name] = max(abs(to_fraction_exact(v) ** 2 - e) / e for v, e in zip(vals, exact))
+    assert errs["longdouble"] <= Q(1, 2**58)
+    assert errs["float64"] <= Q(1, 2**47)
+
+
+def _tracker(gap):
+    # an opposite-label pair ``gap`` apart, far from the tracker's offset (near the median, -997)
+    ts = [Q(-1000), Q(-999), Q(-998), Q(-997), Q(1000), Q(1000) + gap, Q(1001)]
+    return Tracker(ts, np.array([0, 1, 0, 1, 0, 1, 0]), Q(0), FloatBackend())
+
+
+@needs_extended
+def test_a_view_below_float64_moves_to_longdouble():
+    gap = Q(1, 10**12)  # 9 float64 ulps at 2000 from the offset; relative to the spread about 5e-16
+    tr = _tracker(gap)
+    f64 = FloatBackend().array([t - tr.offset for t in tr.t])
+    _widen_view(tr)
+    assert tr.backend.name == "longdouble"
+    seen = to_fraction_exact(tr.values[5]) - to_fraction_exact(tr.values[4])
+    assert abs(seen - gap) < gap / 1000
+    assert abs(to_fraction_exact(f64[5]) - to_fraction_exact(f64[4]) - gap) > gap / 1000   # float64 could not
+
+
+def test_a_view_below_every_float_moves_to_mpmath():
+    tr = _tracker(Q(1, 10**30))
+    _widen_view(tr, rel=1e-30 / 2)   # the layer-0 data
+    assert isinstance(tr.backend, MpBackend) and tr.backend.prec >= 2 * 99
+
+
+def test_a_resolved_view_stays_float64():
+    tr = _tracker(Q(1, 10**6))
+    _widen_view(tr)
+    assert tr.backend.name == "float64"
+
+
+@needs_extended
+def test_build_plans_clusters_1e13_apart_in_longdouble():
+    pts = [[Q(k), Q(k, 10**13)] for k in range(6)] + [[Q(k) + Q(1, 10**13), Q(0)] for k in range(6)]
+    labels = [k % 2 for k in range(6)] + [(k + 1) % 2 for k in range(6)]
+    net = build(pts, labels)
+    assert net.meta["planner_view"] == "longdouble" and net.meta["certified"]
+
+
+@needs_extended
+@settings(max_examples=100, deadline=None)
+@given(q=fractions, prec=st.sampled_from([64, 128, 300]))
+def test_ball_midpoints_round_to_64_bits(q, prec):
+    from lnnet_construct.construct.numeric import arb_balls
+
+    ball = arb_balls([q], prec)[0]
+    man, exp = ball.mid().man_exp()
+    mid = Q(int(man)) * Q(2) ** int(exp)
+    x = to_fraction_exact(FloatBackend(np.longdouble).from_ball(ball))
+    assert abs(x - mid) <= abs(mid) * Q(1, 2**64)
+
+
+@needs_extended
+def test_a_large_view_past_longdouble_stays_vectorised(monkeypatch):
+    from lnnet_construct.construct import builder
+
+    tr = _tracker(Q(1, 10**30))
+    _widen_view(tr)
+    assert tr.backend.name == "longdouble"
+    monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 3)    # fewer than the tracker's 7 points
+    _widen_view(tr)
+    assert tr.backend.name == "longdouble"
+    monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 100)
+    _widen_view(tr)
+    assert isinstance(tr.backend, MpBackend)
