@@ -9,11 +9,7 @@ from hypothesis import strategies as st
 
 from lnnet_construct.construct import build
 from lnnet_construct.construct.builder import _widen_view
-from lnnet_construct.construct.numeric import (
-    FloatBackend,
-    MpBackend,
-    extended_available,
-)
+from lnnet_construct.construct.numeric import FloatBackend, MpBackend, extended_available
 from lnnet_construct.construct.rational import to_fraction_exact
 from lnnet_construct.construct.tracker import Tracker
 

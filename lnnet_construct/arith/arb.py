@@ -29,12 +29,14 @@ import flint
 from ..errors import ArithmeticUndecided, ZeroVarianceError
 from .base import Arith, Sign
 
-__all__ = ["ArbArith", "arb_to_interval"]
+__all__ = ["ArbArith", "arb_to_interval", "arf_fraction"]
 
 
-def _exact(a) -> Fraction:
+def arf_fraction(a) -> Fraction:
+    """The exact value of a point (an arb midpoint, bound or zero-radius ball) as a Fraction."""
     man, exp = a.man_exp()
-    return Fraction(int(man)) * (Fraction(2) ** int(exp))
+    man, exp = int(man), int(exp)
+    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
 
 
 def arb_to_interval(x) -> tuple[Fraction, Fraction] | None:
@@ -47,8 +49,8 @@ def arb_to_interval(x) -> tuple[Fraction, Fraction] | None:
     """
     if not x.is_finite():
         return None
-    m = _exact(x.mid())
-    r = _exact(x.rad())
+    m = arf_fraction(x.mid())
+    r = arf_fraction(x.rad())
     return m - r, m + r
 
 

@@ -64,6 +64,7 @@ from .numeric import FloatBackend, MpBackend, extended_available
 from .paper import is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
+from .runs import opposite_gap
 from .tracker import Tracker
 
 __all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS"]
@@ -370,12 +371,9 @@ def _widen_view(tracker, rel=None) -> None:
 def _view_gap(values, labels):
     """Smallest gap between neighbours of different labels over the spread (None without such neighbours)."""
     order = np.argsort(values, kind="stable")
-    ts, ls = values[order], labels[order]
-    opp = ls[1:] != ls[:-1]
-    spread = ts[-1] - ts[0]
-    if not opp.any() or not spread > 0:
-        return None
-    return float(np.min((ts[1:] - ts[:-1])[opp]) / spread)
+    ts = values[order]
+    gap, spread = opposite_gap(ts, labels[order]), ts[-1] - ts[0]
+    return None if gap is None or not spread > 0 else float(gap / spread)
 
 
 def _exact_gap(t):

@@ -58,7 +58,7 @@ import numpy as np
 
 from .numeric import PEAK, FloatBackend
 from .rational import simplest_between, to_fraction_exact
-from .runs import count_runs_sorted, label_cell, run_bounds, runs_after
+from .runs import count_runs_sorted, label_cell, opposite_gap, run_bounds, runs_after
 
 __all__ = ["FoldChoice", "choose_fold", "lam_for_spread"]
 
@@ -256,8 +256,8 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap lost
     if beta is None:
         # spend the decades between the present smallest gap and the hard floor evenly over the runs left
-        opp = ls[1:] != ls[:-1]
-        g_now = float(np.min((ts[1:] - ts[:-1])[opp])) if opp.any() else 1.0
+        g = opposite_gap(ts, ls)
+        g_now = 1.0 if g is None else float(g)
         floor = max(g_now, hard_floor)
         beta = max(len(by_label), count_runs_sorted(ls) - len(by_label)) / max(0.5, np.log10(floor / hard_floor))
     else:

@@ -57,8 +57,8 @@ __all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend",
 PEAK = 3.0 * 2.0**0.5
 
 
-def fold_float(v: np.ndarray, c: float, h: float, eps: float) -> np.ndarray:
-    """``F_{c,h,eps}`` on a float64 array (not rigorous)."""
+def fold_float(v: np.ndarray, c, h, eps) -> np.ndarray:
+    """``F_{c,h,eps}`` on a numpy float array, with scalars of its type (not rigorous)."""
     d = v - c
     with np.errstate(under="ignore"):
         return (6.0 * h) / np.sqrt((2.0 * (d * d) + 6.0 * h * h) / 3.0 + eps)
@@ -124,19 +124,12 @@ def _to_dtype(q, dtype):
     if dtype is np.float64:
         return float(q)
     q = Fraction(q)
-    if q == 0:
-        return dtype(0)
-    # a 64-bit integer mantissa (in two exact 32-bit halves), then an exact power-of-two scaling
-    k = 63 - (abs(q.numerator).bit_length() - q.denominator.bit_length())
-    m = round(abs(q) * Fraction(2) ** k)
-    if m < 2**63:  # the bit-length estimate was one short
-        k += 1
-        m = round(abs(q) * Fraction(2) ** k)
-    if m >= 2**64:  # rounded up to the next power of two
-        k -= 1
-        m = round(abs(q) * Fraction(2) ** k)
-    x = np.ldexp(dtype(m >> 32) * dtype(2**32) + dtype(m & 0xFFFFFFFF), -k)
-    return x if q > 0 else -x
+    num, den = abs(q.numerator), q.denominator
+    # 66 or more bits of |q| 2^k, plus a sticky bit, so the 64-bit rounding below is exact
+    k = 66 - (num.bit_length() - den.bit_length())
+    man, rest = divmod(num << k if k >= 0 else num, den if k >= 0 else den << -k)
+    man = 2 * man + (rest != 0)
+    return _dyadic_to_dtype(man if q >= 0 else -man, -k - 1, dtype)
 
 
 def _dyadic_to_dtype(man: int, exp: int, dtype):
@@ -181,12 +174,7 @@ class FloatBackend:
         return _to_dtype(q, self.dtype)
 
     def fold(self, v, c, h, eps):
-        if self.dtype is np.float64:
-            return fold_float(v, float(c), float(h), float(eps))
-        c, h, eps = (self.scalar(x) for x in (c, h, eps))
-        d = v - c
-        with np.errstate(under="ignore"):
-            return (6 * h) / np.sqrt((2 * (d * d) + 6 * h * h) / 3 + eps)
+        return fold_float(v, self.scalar(c), self.scalar(h), self.scalar(eps))
 
     def from_ball(self, ball):
         """A ball's midpoint rounded to this type."""

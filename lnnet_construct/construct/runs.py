@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["count_runs_sorted", "run_bounds", "runs_after", "label_cell"]
+__all__ = ["count_runs_sorted", "run_bounds", "runs_after", "label_cell", "opposite_gap"]
 
 #: Window sizes in which :func:`runs_after` batches its candidates.
 _BUCKETS = (16, 64, 256, 1024, 4096, 16384, 65536, 1 << 20)
@@ -37,6 +37,12 @@ _BUCKETS = (16, 64, 256, 1024, 4096, 16384, 65536, 1 << 20)
 def count_runs_sorted(ls: np.ndarray) -> int:
     """Runs of a label sequence (already in value order)."""
     return 1 + int(np.count_nonzero(ls[1:] != ls[:-1])) if len(ls) else 0
+
+
+def opposite_gap(ts, ls):
+    """Smallest gap between sorted neighbours of different labels (None if there are none)."""
+    opp = ls[1:] != ls[:-1]
+    return np.min((ts[1:] - ts[:-1])[opp]) if opp.any() else None
 
 
 def run_bounds(ls: np.ndarray):

@@ -30,16 +30,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..arith.arb import arf_fraction
 from ..arith.interval import Interval, enclose_fraction
 from ..errors import PrecisionExhausted
-from .numeric import (
-    FloatBackend,
-    MpBackend,
-    _flint_prec,
-    arb_balls,
-    fold_arb,
-    fold_interval,
-)
+from .numeric import FloatBackend, MpBackend, _flint_prec, arb_balls, fold_arb, fold_interval
 from .rational import simplest_near
 
 __all__ = ["Fold", "Tracker", "RunStructure"]
@@ -102,12 +96,6 @@ class _LazyFractions:
 
     def __iter__(self):
         return (Fraction(float(x)) + self._off for x in self._f)
-
-
-def _point_fraction(ball) -> Fraction:
-    """The exact value of a point ball (radius 0)."""
-    man, exp = ball.mid().man_exp()
-    return Fraction(int(man)) * Fraction(2) ** int(exp)
 
 
 def _runs_of(sorted_labels: np.ndarray) -> np.ndarray:
@@ -262,8 +250,8 @@ class Tracker:
             if any(not highs[r] < lows[r + 1] for r in range(n_runs - 1)):
                 return None
             off = self.offset if not self.folds else Fraction(0)
-            lows = [_point_fraction(x) + off for x in lows]
-            highs = [_point_fraction(x) + off for x in highs]
+            lows = [arf_fraction(x) + off for x in lows]
+            highs = [arf_fraction(x) + off for x in highs]
         run_of = np.empty(len(order), dtype=np.int64)
         run_of[order] = run_idx
         starts = np.concatenate([[0], np.nonzero(np.diff(run_idx))[0] + 1])

@@ -32,7 +32,7 @@ from fractions import Fraction
 
 import flint
 
-from ..arith.arb import ArbArith
+from ..arith.arb import ArbArith, arf_fraction
 from ..errors import ArithmeticUndecided, ZeroVarianceError
 from ..numbers import Expr
 from .chain import Chain, Readout, Stage
@@ -291,17 +291,11 @@ def arb_chain_head(ac: ArbChain, mid: Fraction, rad: float, c: int) -> ScalarOut
         return _head(ac, sigma, c)
 
 
-def _arf_fraction(a) -> Fraction:
-    man, exp = a.man_exp()
-    man, exp = int(man), int(exp)
-    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
-
-
 def _ball_bounds(x):
     """Exact dyadic ``(lo, hi)`` of a finite arb ball (outward), or None."""
     if not x.is_finite():
         return None
-    return _arf_fraction(x.lower()), _arf_fraction(x.upper())
+    return arf_fraction(x.lower()), arf_fraction(x.upper())
 
 
 def _head(ac: ArbChain, sigma, c: int) -> ScalarOutcome:
