@@ -45,6 +45,21 @@ def test_windowed_runs_match_brute_force(case):
     assert got.tolist() == want
 
 
+@settings(max_examples=40, deadline=None)
+@given(line_sets(), st.integers(2, 300))  # from 2 bits on, no exact distance ties
+@example((np.arange(5.0), np.array([0, 1, 0, 1, 0]), np.array([2.125, 1.125, -1.0])), 200)
+def test_fixed_point_runs_match_brute_force(case, bits):
+    # the same sets as fixed-point ints (FixedBackend) pushed 2^bits apart, plus near ties
+    # 2^-bits apart that no 62-bit key separates
+    ts, ls, cands = case
+    scale = 1 << (bits + 3)
+    ti = np.array([int(t) * scale + (k % 3) for k, t in enumerate(ts)], dtype=object)
+    ci = np.array([int(c * 8) * (scale // 8) for c in cands], dtype=object)
+    order = sorted(range(len(ti)), key=lambda k: ti[k])
+    ti, ls = ti[order], ls[order]
+    assert runs_after(ti, ls, ci).tolist() == [brute_runs(list(ti), ls, c) for c in ci]
+
+
 def test_windows_are_used_for_end_candidates():
     # 5000 points: a tuck at the left end must not need a 5000-wide sort to be right
     rng = np.random.default_rng(1)

@@ -1,4 +1,4 @@
-"""The planner's number systems: float64, the extended longdouble tier, mpmath, and the switch between them."""
+"""The planner's number systems: float64, the extended longdouble tier, fixed point, mpmath, and the switches."""
 
 from fractions import Fraction as Q
 
@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from lnnet_construct.construct import build
 from lnnet_construct.construct.builder import _widen_view
-from lnnet_construct.construct.numeric import FloatBackend, MpBackend, extended_available
+from lnnet_construct.construct.numeric import (
+    FixedBackend,
+    FloatBackend,
+    MpBackend,
+    extended_available,
+)
 from lnnet_construct.construct.rational import to_fraction_exact
 from lnnet_construct.construct.tracker import Tracker
 
@@ -99,16 +104,96 @@ def test_ball_midpoints_round_to_64_bits(q, prec):
     assert abs(x - mid) <= abs(mid) * Q(1, 2**64)
 
 
-@needs_extended
-def test_a_large_view_past_longdouble_stays_vectorised(monkeypatch):
+def test_a_large_view_past_longdouble_moves_to_fixed_point(monkeypatch):
     from lnnet_construct.construct import builder
 
-    tr = _tracker(Q(1, 10**30))
+    gap = Q(1, 10**30)
+    tr = _tracker(gap)
     _widen_view(tr)
-    assert tr.backend.name == "longdouble"
+    if extended_available():
+        assert tr.backend.name == "longdouble"
     monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 3)    # fewer than the tracker's 7 points
     _widen_view(tr)
-    assert tr.backend.name == "longdouble"
+    assert isinstance(tr.backend, FixedBackend) and tr.prec >= tr.backend.prec + 32
+    seen = tr.backend.to_fraction(tr.values[5]) - tr.backend.to_fraction(tr.values[4])
+    assert abs(seen - gap) < gap / 1000
     monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 100)
+    tr = _tracker(gap)
+    _widen_view(tr)
     _widen_view(tr)
     assert isinstance(tr.backend, MpBackend)
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=fractions, prec=st.sampled_from([64, 128, 300]))
+@example(q=Q(-1, 3), prec=64)
+def test_fixed_point_rounds_to_its_resolution(q, prec):
+    be = FixedBackend(prec)
+    assert abs(be.to_fraction(be.scalar(q)) - q) <= Q(1, 2 ** (prec + 1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(q=fractions, prec=st.sampled_from([64, 128, 300]))
+def test_fixed_point_from_a_ball_is_its_midpoint(q, prec):
+    from lnnet_construct.construct.numeric import arb_balls
+
+    ball = arb_balls([q], prec + 40)[0]
+    man, exp = ball.mid().man_exp()
+    mid = Q(int(man)) * Q(2) ** int(exp)
+    be = FixedBackend(prec)
+    assert abs(be.to_fraction(be.from_ball(ball)) - mid) <= Q(1, 2 ** (prec + 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(ts=st.lists(fractions, min_size=1, max_size=8), c=fractions,
+       h=st.fractions(min_value=Q(1, 100), max_value=10, max_denominator=1000))
+def test_fixed_point_fold_matches_the_exact_fold(ts, c, h):
+    be = FixedBackend(200)
+    vals = be.fold(be.array(ts), c, h, Q(0))
+    for v, t in zip(vals, ts):
+        e = _fold_squared(t, c, h)
+        assert abs(be.to_fraction(v) ** 2 - e) / e <= Q(1, 2**180)
+
+
+def _gap_mp(a, b, h):
+    # F(a) - F(b) at 400 bits, directly from the definition (independent of numeric.py)
+    import mpmath
+
+    ctx = mpmath.MPContext()
+    ctx.prec = 400
+
+    def f(r):
+        r = ctx.mpf(r.numerator) / r.denominator
+        hh = ctx.mpf(h)
+        return 6 * hh / ctx.sqrt((2 * r * r + 6 * hh * hh) / 3)
+
+    return float(f(a) - f(b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.fractions(min_value=0, max_value=5, max_denominator=10**6),
+       e=st.integers(min_value=1, max_value=120), h=st.sampled_from([0.01, 0.5, 3.0]))
+@example(a=Q(1), e=100, h=0.5)   # a gap of 2^-100: no float sees it
+def test_fixed_point_pair_gaps_keep_their_relative_accuracy(a, e, h):
+    b = a + Q(1, 2**e)
+    be = FixedBackend(256)
+    ra, rb = be.array([a]), be.array([b])
+    got = be.pair_gaps(ra, rb, [h], Q(0))[0]
+    want = _gap_mp(be.to_fraction(ra[0]), be.to_fraction(rb[0]), h)
+    assert want > 0 and abs(got - want) <= 1e-12 * want
+    if e > 60:   # the float64 tier sees no gap at all
+        assert FloatBackend().pair_gaps(np.array([float(a)]), np.array([float(b)]), [h], Q(0))[0] <= 0
+
+
+def test_the_planner_works_on_a_fixed_point_view():
+    # alternating clusters 1e-40 apart: far below every float; the fold planned on the fixed view is certified
+    from lnnet_construct.construct.greedy import choose_fold
+
+    ts = [Q(k // 2) + (k % 2) * Q(1, 10**40) for k in range(12)]
+    labels = np.array([(k // 2 + k) % 2 for k in range(12)])
+    tr = Tracker(ts, labels, Q(0), FixedBackend(300))
+    runs0 = tr.certify().runs
+    choice = choose_fold(tr.values, labels, tr.backend, Q(0), np.random.default_rng(0), n_random=120, uniform=40)
+    tr.apply(choice.c_rel, choice.h, choice.lam)
+    st_ = tr.certify()
+    assert st_.runs == choice.runs < runs0

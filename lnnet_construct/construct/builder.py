@@ -60,7 +60,7 @@ from ..numbers import Expr, format_number, to_exact
 from .data import Dataset, prepare
 from .greedy import choose_fold
 from .history import merge_history
-from .numeric import FloatBackend, MpBackend, extended_available
+from .numeric import FixedBackend, FloatBackend, MpBackend, extended_available
 from .paper import is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
@@ -300,7 +300,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
         if tracker.depth >= bound:
             return _paper_instead(ds, eps, progress,
                                   f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan")
-        fast = isinstance(tracker.backend, FloatBackend)
+        fast = not isinstance(tracker.backend, MpBackend)
         for _ in range(4):
             choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
                                  **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3, gentle=False,
@@ -345,27 +345,33 @@ def _widen_view(tracker, rel=None) -> None:
     """Move a float planner's view to a wider number type once its gaps near its resolution.
 
     float64, then the vectorised extended ``longdouble`` (where it is wider),
-    then mpmath (slow: only for the layer-0 data, or up to
-    :data:`MP_VIEW_MAX_POINTS` points); a view past its resolution plans on
-    ties.  ``rel`` is the exact smallest gap of the layer-0 data relative to
+    then mpmath for the layer-0 data or up to :data:`MP_VIEW_MAX_POINTS`
+    points, else fixed-point integers from the tracker's balls (escalated to
+    at least 32 bits more than the view), widened again as they run out.  ``rel`` is the exact smallest gap of the layer-0 data relative to
     its spread; without it the gap between neighbours of different labels
     is measured on the view.
     """
     be = tracker.backend
-    if not isinstance(be, FloatBackend):
+    if isinstance(be, MpBackend):
         return  # mpmath views follow the tracker's precision (Tracker.escalate)
     initial = rel is not None
     if rel is None:
         rel = _view_gap(tracker.values, tracker.labels)
     if rel is None or rel >= be.tiny():
         return
-    wider = FloatBackend(np.longdouble) if be.dtype is np.float64 and extended_available() else None
+    bits = max(128, 64 + 2 * math.ceil(-math.log2(rel))) if rel > 0 else max(128, 2 * be.prec)
+    fixed = isinstance(be, FixedBackend)
+    wider = FloatBackend(np.longdouble) if not fixed and be.dtype is np.float64 and extended_available() else None
     if wider is not None and (rel == 0 or rel >= wider.tiny()):  # 0: below float64, try the next tier
         tracker.use_backend(wider)
-    elif initial or len(tracker.values) <= MP_VIEW_MAX_POINTS:
-        tracker.use_backend(MpBackend(max(128, 64 + 2 * math.ceil(-math.log2(rel))) if rel > 0 else 128))
-    # else: an mpmath view would take many seconds per layer; plan on rounded values (the tracker
-    # still certifies every fold, a misplanned one only costs a layer)
+    elif not fixed and (initial or len(tracker.values) <= MP_VIEW_MAX_POINTS):
+        tracker.use_backend(MpBackend(bits))
+    else:
+        # many points: a fixed-point view from the tracker's balls (mpmath would take seconds per layer)
+        prec = max(bits, be.prec + 64) if fixed else bits
+        if tracker.prec < prec + 32:
+            tracker.escalate(prec + 32)
+        tracker.use_backend(FixedBackend(prec))
 
 
 def _view_gap(values, labels):

@@ -56,7 +56,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .numeric import PEAK, FloatBackend
+from .numeric import PEAK
 from .rational import simplest_between, to_fraction_exact
 from .runs import count_runs_sorted, label_cell, opposite_gap, run_bounds, runs_after
 
@@ -107,17 +107,7 @@ def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
     ra, rb = rs[:-1][mask], rs[1:][mask]
     if len(ra) == 0:
         return np.full(len(hs), np.inf)
-    with np.errstate(under="ignore", over="ignore", divide="ignore"):
-        if isinstance(backend, FloatBackend):
-            dt = backend.dtype
-            raf, rbf = ra.astype(dt), rb.astype(dt)
-            H = np.asarray(hs, dtype=dt)[:, None]
-            ef = backend.scalar(eps_eff)
-            gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
-            g = gap.min(axis=1)
-        else:
-            g = np.array([float(np.min((backend.fold(ra, 0, h, eps_eff) - backend.fold(rb, 0, h, eps_eff))
-                                       .astype(np.float64))) for h in hs])
+    g = backend.pair_gaps(ra, rb, hs, eps_eff)
     if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
         g = g * np.minimum(1.0, np.asarray([float(h) for h in hs]) / h_soft) ** h_pow
     return g
@@ -157,7 +147,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     ls = labels[order]
     n = len(ts)
     spread = ts[-1] - ts[0]
-    fspread = float(spread)
+    fspread = backend.as_float(spread)
     lam = lam_for_spread(fspread, eps)
     eps_eff = eps / lam**2
 
@@ -174,7 +164,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
             j[k] = pool[rng.integers(0, len(pool))]
         keep = i != j
         i, j = i[keep], j[keep]
-        cands.append((ts[i] + ts[j]) / 2)
+        cands.append(backend.half(ts[i] + ts[j]))
     if n_random > 0:
         # pairs 2, 4 or 6 runs apart: they tuck one run into another of its label (long runs, late on)
         run_start, run_end = run_bounds(ls)
@@ -185,19 +175,20 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         ok = (rj >= 0) & (rj < len(starts))
         i, rj = i[ok], rj[ok]
         j = starts[rj] + (rng.random(len(rj)) * (ends[rj] - starts[rj] + 1)).astype(np.int64)
-        cands.append((ts[i] + ts[j]) / 2)
+        cands.append(backend.half(ts[i] + ts[j]))
     for idx in (np.arange(min(edge, n)), np.arange(max(0, n - edge), n)):
         a, b = np.meshgrid(idx, idx, indexing="ij")
         sel = (a < b) & (ls[a] == ls[b])
-        cands.append((ts[a[sel]] + ts[b[sel]]) / 2)
+        cands.append(backend.half(ts[a[sel]] + ts[b[sel]]))
     cands.append(np.array([ts[0] - spread, ts[-1] + spread], dtype=ts.dtype))
     change = np.nonzero(ls[1:] != ls[:-1])[0]
     if len(change):
         # squeezes: fold an end run onto itself, so the runs still to merge get more of the range
-        cands.append(np.array([(ts[0] + ts[change[0]]) / 2, (ts[change[-1] + 1] + ts[-1]) / 2], dtype=ts.dtype))
+        cands.append(np.array([backend.half(ts[0] + ts[change[0]]), backend.half(ts[change[-1] + 1] + ts[-1])],
+                              dtype=ts.dtype))
     if uniform > 0:
         u = rng.random(uniform)
-        cands.append(np.array([ts[0] + spread * float(x) for x in u], dtype=ts.dtype))
+        cands.append(np.array([ts[0] + backend.times(spread, float(x)) for x in u], dtype=ts.dtype))
     cand = np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands])
     cand = np.unique(cand)
 
@@ -219,28 +210,26 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
             pool = rng.choice(pool, size=quota, replace=False)
         picked.extend(int(k) for k in pool)
     hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
-    vectorised = isinstance(backend, FloatBackend)
-    hs_b = hs if vectorised else np.array([backend.scalar(Fraction(float(h))) for h in hs], dtype=object)
     resolution = backend.resolution() * (fspread if fspread > 0 else 1.0)
 
     def quality(c):
-        return _gaps(ts, ls, c, hs_b, eps_eff, backend, h_soft * PEAK, h_pow)
+        return _gaps(ts, ls, c, hs, eps_eff, backend, h_soft * PEAK, h_pow)
 
     results = []
     for k in picked:
         c0 = cand[k]
-        dl, dr = label_cell(ts, ls, c0, run_start, run_end)
-        width = dl + dr
+        dl, dr = label_cell(ts, ls, c0, run_start, run_end, half=backend.half)
+        fdl, fdr = backend.as_float(dl), backend.as_float(dr)
         # cells below the view's resolution would let a rounded centre tie two labels
-        if not (float(dl) > resolution and float(dr) > resolution):
+        if not (fdl > resolution and fdr > resolution):
             continue
         # stay inside the cell, and within one spread of c0 (monotone folds have unbounded cells)
-        lo = c0 - dl if float(dl) <= fspread else c0 - spread
-        hi = c0 + dr if float(dr) <= fspread else c0 + spread
+        lo = c0 - dl if fdl <= fspread else c0 - spread
+        hi = c0 + dr if fdr <= fspread else c0 + spread
         width = hi - lo
         best = None
         for p in (POSITIONS if h_stride == 1 else POSITIONS[1::2]):
-            c = lo + width * p
+            c = lo + backend.times(width, p)
             g = quality(c)
             kk = int(np.argmax(g))
             if best is None or g[kk] > best[0]:
@@ -257,7 +246,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     if beta is None:
         # spend the decades between the present smallest gap and the hard floor evenly over the runs left
         g = opposite_gap(ts, ls)
-        g_now = 1.0 if g is None else float(g)
+        g_now = 1.0 if g is None else backend.as_float(g)
         floor = max(g_now, hard_floor)
         beta = max(len(by_label), count_runs_sorted(ls) - len(by_label)) / max(0.5, np.log10(floor / hard_floor))
     else:
@@ -273,8 +262,8 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
 
     pick = min(results, key=lambda r: (score(r), -r[1]))
     nruns, gap, c, h, lo, width = pick
-    c_f = to_fraction_exact(c)
-    win = to_fraction_exact(width) / 10
+    c_f = backend.to_fraction(c)
+    win = backend.to_fraction(width) / 10
     c_rel = simplest_between(c_f - win, c_f + win)
     h_f = to_fraction_exact(float(h))
     h_rat = simplest_between(h_f * Fraction(95, 100), h_f * Fraction(105, 100))

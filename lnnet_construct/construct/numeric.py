@@ -21,6 +21,8 @@ Implementations here:
 * :class:`FloatBackend` — numpy float64 or extended ``longdouble`` arrays (planning; NOT rigorous);
 * :class:`MpBackend` — numpy object arrays of mpmath numbers in a private
   context (planning at high precision; not rigorous either);
+* :class:`FixedBackend` — numpy object arrays of fixed-point Python ints
+  (planning at high precision for many points; not rigorous);
 * :func:`fold_interval` — outward-rounded float64 intervals (rigorous);
 * :func:`fold_arb` — python-flint balls at an explicit precision (rigorous);
 * :func:`fold_exact` — exact algebraic numbers (:class:`~lnnet_construct.numbers.Expr`).
@@ -41,6 +43,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import math
 from fractions import Fraction
 
 import flint
@@ -49,9 +52,10 @@ import numpy as np
 
 from ..arith.interval import Interval, IntervalArith
 from ..numbers import exact_sqrt
+from .rational import to_fraction_exact
 
-__all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend", "FloatBackend", "PEAK",
-           "extended_available"]
+__all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend", "FloatBackend", "FixedBackend",
+           "PEAK", "extended_available"]
 
 #: ``max F = 3 sqrt 2`` (at ``t = c``, ``eps = 0``), as a float.
 PEAK = 3.0 * 2.0**0.5
@@ -194,6 +198,29 @@ class FloatBackend:
         """Relative width of the narrowest label cell the planner may aim into."""
         return 2.0 ** -(self.prec - 3)
 
+    # the planner's arithmetic on view numbers (shared with MpBackend and FixedBackend)
+    def as_float(self, x) -> float:
+        return float(x)
+
+    def half(self, x):
+        return x / 2
+
+    def times(self, x, p: float):
+        return x * p
+
+    def to_fraction(self, x) -> Fraction:
+        return to_fraction_exact(x)
+
+    def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
+        """``min_k F_h(ra_k) - F_h(rb_k)`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances)."""
+        dt = self.dtype
+        raf, rbf = ra.astype(dt), rb.astype(dt)
+        H = np.asarray(hs, dtype=dt)[:, None]
+        ef = self.scalar(eps)
+        with np.errstate(under="ignore", over="ignore", divide="ignore"):
+            gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
+        return gap.min(axis=1)
+
 
 def extended_available() -> bool:
     """Whether numpy's ``longdouble`` is wider than float64 on this platform."""
@@ -242,3 +269,108 @@ class MpBackend:
 
     def resolution(self) -> float:
         return float(self.tiny())
+
+    def as_float(self, x) -> float:
+        return float(x)
+
+    def half(self, x):
+        return x / 2
+
+    def times(self, x, p: float):
+        return x * self.ctx.mpf(p)
+
+    def to_fraction(self, x) -> Fraction:
+        return to_fraction_exact(x)
+
+    def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
+        """Like :meth:`FloatBackend.pair_gaps`, at this context's precision."""
+        return np.array([float(np.min((self.fold(ra, 0, h, eps) - self.fold(rb, 0, h, eps)).astype(np.float64)))
+                         for h in (self.scalar(Fraction(float(h))) for h in hs)])
+
+
+def _int_float(x: int, scale: int) -> float:
+    """``x * 2**-scale`` as a float (truncated to 62 bits first, so huge ints do not overflow)."""
+    shift = max(0, abs(x).bit_length() - 62)
+    return math.ldexp(x >> shift, shift - scale)
+
+
+class FixedBackend:
+    """Fixed-point view: numpy object arrays of Python ints, ``value * 2**prec`` rounded.
+
+    The wide tier after ``longdouble`` for many points: Python integer
+    arithmetic is far faster than mpmath numbers, and the values the planner
+    sees after a fold all lie in ``(0, 3 sqrt 2]``, where a fixed absolute
+    resolution is what matters.  Gaps are evaluated in floats from exact
+    integer differences (:meth:`pair_gaps`), so they keep their relative
+    accuracy however small they are.  Not rigorous, like every view.
+
+    >>> be = FixedBackend(200)
+    >>> v = be.fold(be.array([Fraction(0), Fraction(2)]), Fraction(1), Fraction(1), Fraction(0))
+    >>> bool(v[0] == v[1]), abs(be.as_float(v[0]) - 6 / (8 / 3) ** 0.5) < 1e-15
+    (True, True)
+    """
+
+    name = "fixed"
+    dtype = object
+
+    def __init__(self, prec: int):
+        self.prec = int(prec)
+        self._isqrt = np.frompyfunc(math.isqrt, 1, 1)
+
+    def scalar(self, q) -> int:
+        q = to_fraction_exact(q)
+        return (2 * (q.numerator << self.prec) + q.denominator) // (2 * q.denominator)
+
+    def array(self, values) -> np.ndarray:
+        out = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            out[i] = self.scalar(v)
+        return out
+
+    def fold(self, v, c, h, eps):
+        p = self.prec
+        d = v - self.scalar(c)
+        hh = self.scalar(h)
+        q = (2 * (d * d) + 6 * hh * hh) // 3 + self.scalar(Fraction(eps) * (1 << p))
+        return (6 * hh << p) // self._isqrt(q)
+
+    def from_ball(self, ball) -> int:
+        man, exp = ball.mid().man_exp()
+        e = int(exp) + self.prec
+        man = int(man)
+        return man << e if e >= 0 else (man + (1 << (-e - 1))) >> -e
+
+    def to_float(self, v) -> np.ndarray:
+        return np.array([_int_float(int(x), self.prec) for x in v], dtype=np.float64)
+
+    def tiny(self) -> float:
+        return 2.0 ** -(self.prec - 13)
+
+    def resolution(self) -> float:
+        return 2.0 ** -(self.prec - 3)
+
+    def as_float(self, x) -> float:
+        return _int_float(int(x), self.prec)
+
+    def half(self, x):
+        return x >> 1
+
+    def times(self, x, p: float):
+        return (x * int(p * 2**53)) >> 53
+
+    def to_fraction(self, x) -> Fraction:
+        return Fraction(int(x), 1 << self.prec)
+
+    def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
+        """Like :meth:`FloatBackend.pair_gaps`, through ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``.
+
+        ``q_b - q_a = 2 (b - a)(b + a) / 3`` takes ``b - a`` exactly from the integers.
+        """
+        raf, rbf, df = self.to_float(ra), self.to_float(rb), self.to_float(rb - ra)
+        H = np.asarray(hs, dtype=np.float64)[:, None]
+        ef = float(eps)
+        with np.errstate(under="ignore", over="ignore", divide="ignore"):
+            sa = np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef)
+            sb = np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
+            gap = 6 * H * (2.0 / 3.0) * df * (raf + rbf) / (sa * sb * (sa + sb))
+        return gap.min(axis=1)

@@ -92,7 +92,7 @@ def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
             for s in range(0, len(sel), step):
                 ch = sel[s:s + step]
                 d = np.abs(ts[idx][None, :] - cands[ch][:, None])
-                lab = small[idx][np.argsort(d, axis=1)]
+                lab = small[idx][_argsort_rows(d)]
                 r = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
                 if B < n:  # the tail beyond the window keeps its order
                     if side:
@@ -105,13 +105,33 @@ def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
     return out
 
 
-def label_cell(ts, ls, c, run_start, run_end):
+def _argsort_rows(d: np.ndarray) -> np.ndarray:
+    """Row-wise argsort; object arrays of nonnegative ints (the fixed-point view) sort by exact int64 keys.
+
+    The keys are the top 62 bits of every distance (a monotone map), so only
+    equal keys can disagree with the exact order; rows with such ties are
+    sorted exactly.
+    """
+    if d.dtype != object or not isinstance(d.flat[0], int):
+        return np.argsort(d, axis=1)
+    shift = max(0, int(d.max()).bit_length() - 62)
+    keys = np.right_shift(d, shift).astype(np.int64) if shift else d.astype(np.int64)
+    order = np.argsort(keys, axis=1, kind="stable")
+    ks = np.take_along_axis(keys, order, axis=1)
+    for row in np.nonzero((ks[:, 1:] == ks[:, :-1]).any(axis=1))[0]:
+        order[row] = np.argsort(d[row], kind="stable")
+    return order
+
+
+def label_cell(ts, ls, c, run_start, run_end, half=None):
     """Distances ``(δ_L, δ_R)`` from ``c`` to the nearest opposite-label pair midpoints below and above.
 
     Every centre in ``(c - δ_L, c + δ_R)`` gives the same label sequence after
     the fold (the *label cell* of ``c``).  ``run_start``/``run_end`` come from
-    :func:`run_bounds`; a midpoint exactly at ``c`` gives 0.
+    :func:`run_bounds`; a midpoint exactly at ``c`` gives 0.  ``half`` halves
+    a value of the view's number type (default ``x / 2``).
     """
+    half = half or (lambda x: x / 2)
     n = len(ts)
     target = 2 * c - ts
     # largest b with t_b <= target and a different label
@@ -122,7 +142,7 @@ def label_cell(ts, ls, c, run_start, run_end):
     li2 = np.where(same, run_start[li] - 1, li)
     ok &= li2 >= 0
     li2 = np.where(ok, li2, 0)
-    dl = ((target - ts[li2]) / 2)[ok]
+    dl = half(target - ts[li2])[ok]
     # smallest b with t_b >= target and a different label
     hi_idx = np.searchsorted(ts, target, side="left")
     ok = hi_idx < n
@@ -131,6 +151,6 @@ def label_cell(ts, ls, c, run_start, run_end):
     hi2 = np.where(same, run_end[hi_] + 1, hi_)
     ok &= hi2 < n
     hi2 = np.where(ok, hi2, n - 1)
-    dr = ((ts[hi2] - target) / 2)[ok]
+    dr = half(ts[hi2] - target)[ok]
     big = (ts[-1] - ts[0]) + abs(c - ts[0]) + abs(ts[-1] - c) + 1
     return (dl.min() if len(dl) else big), (dr.min() if len(dr) else big)

@@ -1,9 +1,9 @@
 r"""Certified tracking of the scalar each point carries through the planned folds.
 
-The planner works on approximate values (float64, extended longdouble or mpmath); this module keeps,
-next to them, **rigorous enclosures** of the true values of the network being
-built, and certifies after every fold that the points form the planned
-sequence of label runs.
+The planner works on approximate values (float64, extended longdouble, fixed
+point or mpmath); this module keeps, next to them, **rigorous enclosures** of
+the true values of the network being built, and certifies after every fold
+that the points form the planned sequence of label runs.
 
 * Layer 0 values are the exact projections ``t_i = w·x_i`` (Fractions).  They
   are stored relative to an exact rational ``offset`` near their median, so
@@ -303,13 +303,15 @@ class Tracker:
     def _values_from_balls(self):
         """The float planner's view refreshed from the (more accurate) ball midpoints."""
         be = self.backend
-        return np.array([be.from_ball(b) if b.is_finite() else self.values[i]
-                         for i, b in enumerate(self._balls)], dtype=be.dtype)
+        out = np.empty(len(self._balls), dtype=be.dtype)
+        for i, b in enumerate(self._balls):
+            out[i] = be.from_ball(b) if b.is_finite() else self.values[i]
+        return out
 
     def use_backend(self, backend) -> None:
         """Switch the planner's view to ``backend``: from the balls if there are any, else recomputed from layer 0."""
         self.backend = backend
-        if self._balls is not None and isinstance(backend, FloatBackend):
+        if self._balls is not None and not isinstance(backend, MpBackend):
             self.values = self._values_from_balls()
             return
         rel0 = [v - (self.offset if not self.folds else self._offset0()) for v in self.t]
