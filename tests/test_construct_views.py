@@ -197,3 +197,15 @@ def test_the_planner_works_on_a_fixed_point_view():
     tr.apply(choice.c_rel, choice.h, choice.lam)
     st_ = tr.certify()
     assert st_.runs == choice.runs < runs0
+
+
+def test_build_plans_clusters_1e13_apart_on_a_fixed_point_view(monkeypatch):
+    # no longdouble and no mpmath allowed mid-build: the view after float64 is fixed point
+    from lnnet_construct.construct import builder
+
+    monkeypatch.setattr(builder, "extended_available", lambda: False)
+    monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 0)
+    pts = [[Q(k), Q(k, 10**13)] for k in range(6)] + [[Q(k) + Q(1, 10**13), Q(0)] for k in range(6)]
+    labels = [k % 2 for k in range(6)] + [(k + 1) % 2 for k in range(6)]
+    net = build(pts, labels)
+    assert net.meta["planner_view"] == "fixed" and net.meta["certified"]

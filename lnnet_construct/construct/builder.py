@@ -345,16 +345,15 @@ def _widen_view(tracker, rel=None) -> None:
     """Move a float planner's view to a wider number type once its gaps near its resolution.
 
     float64, then the vectorised extended ``longdouble`` (where it is wider),
-    then mpmath for the layer-0 data or up to :data:`MP_VIEW_MAX_POINTS`
-    points, else fixed-point integers from the tracker's balls (escalated to
-    at least 32 bits more than the view), widened again as they run out.  ``rel`` is the exact smallest gap of the layer-0 data relative to
+    then mpmath up to :data:`MP_VIEW_MAX_POINTS` points, else fixed-point
+    integers from the tracker's balls (escalated to at least 32 bits more
+    than the view), widened again as they run out.  ``rel`` is the exact smallest gap of the layer-0 data relative to
     its spread; without it the gap between neighbours of different labels
     is measured on the view.
     """
     be = tracker.backend
     if isinstance(be, MpBackend):
         return  # mpmath views follow the tracker's precision (Tracker.escalate)
-    initial = rel is not None
     if rel is None:
         rel = _view_gap(tracker.values, tracker.labels)
     if rel is None or rel >= be.tiny():
@@ -364,7 +363,7 @@ def _widen_view(tracker, rel=None) -> None:
     wider = FloatBackend(np.longdouble) if not fixed and be.dtype is np.float64 and extended_available() else None
     if wider is not None and (rel == 0 or rel >= wider.tiny()):  # 0: below float64, try the next tier
         tracker.use_backend(wider)
-    elif not fixed and (initial or len(tracker.values) <= MP_VIEW_MAX_POINTS):
+    elif not fixed and len(tracker.values) <= MP_VIEW_MAX_POINTS:
         tracker.use_backend(MpBackend(bits))
     else:
         # many points: a fixed-point view from the tracker's balls (mpmath would take seconds per layer)
