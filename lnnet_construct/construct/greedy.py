@@ -31,7 +31,8 @@ result is constant.  Each layer:
    ``beta`` spreading the decades between the present smallest gap and
    ``hard_floor`` evenly over the runs still to remove; a fold that
    removes nothing costs a layer and is a last resort, a fold below
-   ``hard_floor`` the very last.  (With an explicit ``beta`` the loss is
+   ``hard_floor`` the very last (:func:`fold_score`; once the present gap is
+   below ``hard_floor``, below ``1/FLOOR_SLACK`` of that gap instead).  (With an explicit ``beta`` the loss is
    counted below ``gap_floor`` instead.)  ``c`` is the simplest rational in
    a window of 20% of the cell around the chosen position, ``h`` the
    simplest within ±5%.
@@ -60,12 +61,14 @@ from .numeric import PEAK
 from .rational import simplest_between, to_fraction_exact
 from .runs import count_runs_sorted, label_cell, opposite_gap, run_bounds, runs_after
 
-__all__ = ["FoldChoice", "choose_fold", "lam_for_spread"]
+__all__ = ["FoldChoice", "choose_fold", "fold_score", "lam_for_spread"]
 
 #: Positions tried inside a label cell (fractions of its width).
 POSITIONS = (0.15, 0.3, 0.5, 0.7, 0.85)
 #: Heights tried, as multiples of the current spread of the values.
 H_GRID = 2.0 ** (np.arange(-24, 9) / 2.0)
+#: Below the hard floor, a fold may still lose this factor of the present smallest gap.
+FLOOR_SLACK = 100.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,25 @@ def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0):
     if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
         g = g * np.minimum(1.0, np.asarray([float(h) for h in hs]) / h_soft) ** h_pow
     return g
+
+
+def fold_score(runs: int, gap: float, runs_now: int, beta: float, floor: float, low: float) -> float:
+    """The planner's cost of a fold: ``runs + beta * decades below floor``, idling and gaps below ``low`` penalised.
+
+    A fold that removes nothing only costs a layer (``+1e3``, a last
+    resort); one whose gap falls below ``low`` comes after everything else
+    (``+1e6``).  ``low`` is the hard floor, or ``1/FLOOR_SLACK`` of the
+    present gap once that is below it: a fold that climbs back above the
+    floor must not win over every fold that removes a run.
+
+    >>> idle_above = fold_score(10, 2e-11, 10, 20.0, 1e-11, 1e-14)
+    >>> progress_below = fold_score(9, 5e-13, 10, 20.0, 1e-11, 1e-14)
+    >>> progress_below < idle_above
+    True
+    """
+    g = max(gap, 1e-300)
+    shortfall = max(0.0, np.log10(floor / g))
+    return float(runs + beta * shortfall + (1e3 if runs >= runs_now else 0.0) + (1e6 if g < low else 0.0))
 
 
 def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
@@ -243,22 +265,20 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread))
 
     # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap lost
+    runs_now = count_runs_sorted(ls)
+    g = opposite_gap(ts, ls)
+    g_now = 1.0 if g is None else backend.as_float(g)
     if beta is None:
         # spend the decades between the present smallest gap and the hard floor evenly over the runs left
-        g = opposite_gap(ts, ls)
-        g_now = 1.0 if g is None else backend.as_float(g)
         floor = max(g_now, hard_floor)
-        beta = max(len(by_label), count_runs_sorted(ls) - len(by_label)) / max(0.5, np.log10(floor / hard_floor))
+        beta = max(len(by_label), runs_now - len(by_label)) / max(0.5, np.log10(floor / hard_floor))
     else:
         floor = gap_floor
-
-    runs_now = count_runs_sorted(ls)
+    # once below the hard floor (a wide view), a fold need only stay within FLOOR_SLACK of the present gap
+    low = min(hard_floor, g_now / FLOOR_SLACK)
 
     def score(r):
-        g = max(r[1], 1e-300)
-        shortfall = max(0.0, np.log10(floor / g))
-        # a fold that removes nothing only costs a layer: last resort (before dropping below the floor)
-        return r[0] + beta * shortfall + (1e3 if r[0] >= runs_now else 0.0) + (1e6 if g < hard_floor else 0.0)
+        return fold_score(r[0], r[1], runs_now, beta, floor, low)
 
     pick = min(results, key=lambda r: (score(r), -r[1]))
     nruns, gap, c, h, lo, width = pick
