@@ -1,4 +1,4 @@
-"""The planner's number systems: float64, the extended longdouble tier, fixed point, mpmath, and the switches."""
+"""The planner's number systems: float64, the extended longdouble tier, fixed point, and the switches between them."""
 
 from fractions import Fraction as Q
 
@@ -12,7 +12,6 @@ from lnnet_construct.construct.builder import _widen_view
 from lnnet_construct.construct.numeric import (
     FixedBackend,
     FloatBackend,
-    MpBackend,
     extended_available,
 )
 from lnnet_construct.construct.rational import to_fraction_exact
@@ -71,10 +70,13 @@ def test_a_view_below_float64_moves_to_longdouble():
     assert abs(to_fraction_exact(f64[5]) - to_fraction_exact(f64[4]) - gap) > gap / 1000   # float64 could not
 
 
-def test_a_view_below_every_float_moves_to_mpmath():
-    tr = _tracker(Q(1, 10**30))
+def test_a_view_below_every_float_moves_to_fixed_point():
+    gap = Q(1, 10**30)
+    tr = _tracker(gap)
     _widen_view(tr, rel=1e-30 / 2)   # the layer-0 data
-    assert isinstance(tr.backend, MpBackend) and tr.backend.prec >= 2 * 99
+    assert isinstance(tr.backend, FixedBackend) and tr.backend.prec >= 2 * 99 and tr.prec >= tr.backend.prec + 32
+    seen = tr.backend.to_fraction(tr.values[5]) - tr.backend.to_fraction(tr.values[4])
+    assert abs(seen - gap) < gap / 1000
 
 
 def test_a_resolved_view_stays_float64():
@@ -104,24 +106,20 @@ def test_ball_midpoints_round_to_64_bits(q, prec):
     assert abs(x - mid) <= abs(mid) * Q(1, 2**64)
 
 
-def test_a_large_view_past_longdouble_moves_to_fixed_point(monkeypatch):
-    from lnnet_construct.construct import builder
-
+def test_a_view_past_longdouble_moves_to_fixed_point():
     gap = Q(1, 10**30)
     tr = _tracker(gap)
     _widen_view(tr)
     if extended_available():
         assert tr.backend.name == "longdouble"
-    monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 3)    # fewer than the tracker's 7 points
-    _widen_view(tr)
+        _widen_view(tr)
     assert isinstance(tr.backend, FixedBackend) and tr.prec >= tr.backend.prec + 32
     seen = tr.backend.to_fraction(tr.values[5]) - tr.backend.to_fraction(tr.values[4])
     assert abs(seen - gap) < gap / 1000
-    monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 100)
-    tr = _tracker(gap)
+    prec = tr.backend.prec
+    tr.values[5] = tr.values[4]        # a tie in the view: the next fixed-point view is wider
     _widen_view(tr)
-    _widen_view(tr)
-    assert isinstance(tr.backend, MpBackend)
+    assert tr.backend.prec >= prec + 64
 
 
 @settings(max_examples=200, deadline=None)
@@ -200,11 +198,10 @@ def test_the_planner_works_on_a_fixed_point_view():
 
 
 def test_build_plans_clusters_1e13_apart_on_a_fixed_point_view(monkeypatch):
-    # no longdouble and no mpmath allowed mid-build: the view after float64 is fixed point
+    # without longdouble the view after float64 is fixed point
     from lnnet_construct.construct import builder
 
     monkeypatch.setattr(builder, "extended_available", lambda: False)
-    monkeypatch.setattr(builder, "MP_VIEW_MAX_POINTS", 0)
     pts = [[Q(k), Q(k, 10**13)] for k in range(6)] + [[Q(k) + Q(1, 10**13), Q(0)] for k in range(6)]
     labels = [k % 2 for k in range(6)] + [(k + 1) % 2 for k in range(6)]
     net = build(pts, labels)

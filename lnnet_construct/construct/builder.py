@@ -75,8 +75,6 @@ EXACT_MAX_POINTS = 6
 TOOL = f"lnnet_construct {__version__}"
 #: Extra keyword options for :func:`.greedy.choose_fold` (experiments and benchmarks only).
 PLANNER_OPTIONS: dict = {}
-#: Most points for which the default planner moves its view to mpmath during a build.
-MP_VIEW_MAX_POINTS = 256
 #: Above this many points a default plan past the paper's lower bound is not compared with the paper's.
 PAPER_CHECK_MAX = 512
 
@@ -300,11 +298,8 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
         if tracker.depth >= bound:
             return _paper_instead(ds, eps, progress,
                                   f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan")
-        fast = not isinstance(tracker.backend, MpBackend)
         for _ in range(4):
-            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng,
-                                 **(opts if fast else dict(n_random=120, uniform=40, top=3, h_stride=3, gentle=False,
-                                                            hard_floor=1e3 * float(tracker.backend.tiny()))))
+            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **opts)
             tracker.apply(choice.c_rel, choice.h, choice.lam)
             try:
                 st = tracker.certify()
@@ -342,35 +337,31 @@ def _paper_instead(ds: Dataset, eps: Fraction, progress, reason: str):
 
 
 def _widen_view(tracker, rel=None) -> None:
-    """Move a float planner's view to a wider number type once its gaps near its resolution.
+    """Move the planner's view to a wider number type once its gaps near its resolution.
 
     float64, then the vectorised extended ``longdouble`` (where it is wider),
-    then mpmath up to :data:`MP_VIEW_MAX_POINTS` points, else fixed-point
-    integers from the tracker's balls (escalated to at least 32 bits more
-    than the view), widened again as they run out.  ``rel`` is the exact smallest gap of the layer-0 data relative to
-    its spread; without it the gap between neighbours of different labels
-    is measured on the view.
+    then fixed-point integers from the tracker's balls (escalated to at least
+    32 bits more than the view), widened again as they run out.  ``rel`` is
+    the exact smallest gap of the layer-0 data relative to its spread;
+    without it the gap between neighbours of different labels is measured on
+    the view.
     """
     be = tracker.backend
-    if isinstance(be, MpBackend):
-        return  # mpmath views follow the tracker's precision (Tracker.escalate)
     if rel is None:
         rel = _view_gap(tracker.values, tracker.labels)
     if rel is None or rel >= be.tiny():
         return
-    bits = max(128, 64 + 2 * math.ceil(-math.log2(rel))) if rel > 0 else max(128, 2 * be.prec)
     fixed = isinstance(be, FixedBackend)
-    wider = FloatBackend(np.longdouble) if not fixed and be.dtype is np.float64 and extended_available() else None
-    if wider is not None and (rel == 0 or rel >= wider.tiny()):  # 0: below float64, try the next tier
-        tracker.use_backend(wider)
-    elif not fixed and len(tracker.values) <= MP_VIEW_MAX_POINTS:
-        tracker.use_backend(MpBackend(bits))
-    else:
-        # many points: a fixed-point view from the tracker's balls (mpmath would take seconds per layer)
-        prec = max(bits, be.prec + 64) if fixed else bits
-        if tracker.prec < prec + 32:
-            tracker.escalate(prec + 32)
-        tracker.use_backend(FixedBackend(prec))
+    if not fixed and be.dtype is np.float64 and extended_available():
+        wider = FloatBackend(np.longdouble)
+        if rel == 0 or rel >= wider.tiny():  # 0: below float64, try the next tier
+            tracker.use_backend(wider)
+            return
+    bits = max(128, 64 + 2 * math.ceil(-math.log2(rel))) if rel > 0 else max(128, 2 * be.prec)
+    prec = max(bits, be.prec + 64) if fixed else bits
+    if tracker.prec < prec + 32:
+        tracker.escalate(prec + 32)
+    tracker.use_backend(FixedBackend(prec))
 
 
 def _view_gap(values, labels):
