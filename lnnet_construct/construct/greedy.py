@@ -146,19 +146,20 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     values : array (backend numbers)
         Current scalar of every point (relative to the tracker's offset).
     labels : numpy.ndarray of int
-    backend : FloatBackend or MpBackend
+    backend : FloatBackend, FixedBackend or MpBackend
     eps : Fraction
         The network's LayerNorm epsilon.
     rng : numpy.random.Generator
     hard_floor : float
         Gap (in the fold's value units, at most ``3 sqrt 2``) below which a
-        fold is only taken if nothing else exists.
+        fold is only taken if nothing else exists (once the present gap is
+        below it, :data:`FLOOR_SLACK` times below the present gap).
     beta : float or None
         Runs worth one decade of gap; None spreads the decades left evenly
         over the runs left (module docstring).
     gentle : bool
         Also score a few candidates of every run count below the two most
-        progressive ones (off for the slow mpmath view).
+        progressive ones (off to save time on a slow view).
 
     Returns
     -------

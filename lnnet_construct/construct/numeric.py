@@ -230,8 +230,9 @@ def extended_available() -> bool:
 class MpBackend:
     """numpy object arrays of mpmath numbers in a private context of ``prec`` bits.
 
-    Used when float64 cannot resolve the data (gaps below about ``2^-40`` of the
-    spread).  It never touches mpmath's global precision.
+    The view of the ``paper`` method's planner (the ``default`` planner uses
+    :class:`FixedBackend` once floats cannot resolve the data).  It never
+    touches mpmath's global precision.
     """
 
     name = "mpmath"

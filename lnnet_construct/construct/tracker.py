@@ -113,7 +113,7 @@ class Tracker:
     labels : numpy.ndarray of int
     eps : Fraction
         LayerNorm epsilon of the network.
-    backend : FloatBackend or MpBackend
+    backend : FloatBackend, FixedBackend or MpBackend
         Number system of the planner's view (:attr:`values`).
     keep_history : bool
         Keep the float values of every layer (for the merge history and plots).
