@@ -32,8 +32,9 @@ result is constant.  Each layer:
    ``hard_floor`` evenly over the runs still to remove; a fold that
    removes nothing costs a layer and is a last resort, a fold below
    ``hard_floor`` the very last (:func:`fold_score`; once the present gap is
-   below ``hard_floor``, below ``1/FLOOR_SLACK`` of that gap instead).  (With an explicit ``beta`` the loss is
-   counted below ``gap_floor`` instead.)  ``c`` is the simplest rational in
+   below ``hard_floor``, below ``1/FLOOR_SLACK`` of that gap instead).
+   (With an explicit ``beta`` the loss is counted below ``gap_floor``
+   instead.)  ``c`` is the simplest rational in
    a window of 20% of the cell around the chosen position, ``h`` the
    simplest within ±5%.
 

@@ -152,7 +152,23 @@ def _dyadic_to_dtype(man: int, exp: int, dtype):
     return -x if neg else x
 
 
-class FloatBackend:
+class _DivisionView:
+    """The planner's arithmetic on view numbers that divide exactly by 2 (floats, mpmath); see FixedBackend."""
+
+    def as_float(self, x) -> float:
+        return float(x)
+
+    def half(self, x):
+        return x / 2
+
+    def times(self, x, p: float):
+        return x * p
+
+    def to_fraction(self, x) -> Fraction:
+        return to_fraction_exact(x)
+
+
+class FloatBackend(_DivisionView):
     """numpy float arrays (the fast planner): float64, or the platform's extended ``longdouble``.
 
     ``longdouble`` (x87 80-bit on x86-64 Linux: 64-bit mantissa) is the
@@ -198,19 +214,6 @@ class FloatBackend:
         """Relative width of the narrowest label cell the planner may aim into."""
         return 2.0 ** -(self.prec - 3)
 
-    # the planner's arithmetic on view numbers (shared with MpBackend and FixedBackend)
-    def as_float(self, x) -> float:
-        return float(x)
-
-    def half(self, x):
-        return x / 2
-
-    def times(self, x, p: float):
-        return x * p
-
-    def to_fraction(self, x) -> Fraction:
-        return to_fraction_exact(x)
-
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
         """``min_k F_h(ra_k) - F_h(rb_k)`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances)."""
         dt = self.dtype
@@ -227,7 +230,7 @@ def extended_available() -> bool:
     return np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
 
 
-class MpBackend:
+class MpBackend(_DivisionView):
     """numpy object arrays of mpmath numbers in a private context of ``prec`` bits.
 
     The view of the ``paper`` method's planner (the ``default`` planner uses
@@ -270,18 +273,6 @@ class MpBackend:
 
     def resolution(self) -> float:
         return float(self.tiny())
-
-    def as_float(self, x) -> float:
-        return float(x)
-
-    def half(self, x):
-        return x / 2
-
-    def times(self, x, p: float):
-        return x * self.ctx.mpf(p)
-
-    def to_fraction(self, x) -> Fraction:
-        return to_fraction_exact(x)
 
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
         """Like :meth:`FloatBackend.pair_gaps`, at this context's precision."""
@@ -363,9 +354,10 @@ class FixedBackend:
         return Fraction(int(x), 1 << self.prec)
 
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
-        """Like :meth:`FloatBackend.pair_gaps`, through ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``.
+        """Like :meth:`FloatBackend.pair_gaps`, in the form that keeps tiny gaps accurate.
 
-        ``q_b - q_a = 2 (b - a)(b + a) / 3`` takes ``b - a`` exactly from the integers.
+        ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``
+        with ``q_b - q_a = 2 (b - a)(b + a) / 3``, ``b - a`` exact from the integers.
         """
         raf, rbf, df = self.to_float(ra), self.to_float(rb), self.to_float(rb - ra)
         H = np.asarray(hs, dtype=np.float64)[:, None]
