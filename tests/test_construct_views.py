@@ -206,3 +206,17 @@ def test_build_plans_clusters_1e13_apart_on_a_fixed_point_view(monkeypatch):
     labels = [k % 2 for k in range(6)] + [(k + 1) % 2 for k in range(6)]
     net = build(pts, labels)
     assert net.meta["planner_view"] == "fixed" and net.meta["certified"]
+
+
+def test_a_view_switch_keeps_values_of_balls_that_are_not_finite():
+    # a ball with infinite radius keeps the old view value, converted to the new view's numbers
+    import flint
+
+    tr = _tracker(Q(1, 10**6))
+    tr.escalate(128)
+    old = [tr.backend.to_fraction(v) for v in tr.values]
+    tr._balls[2] = flint.arb(0, float("inf"))
+    tr.use_backend(FixedBackend(100))
+    assert all(isinstance(v, int) for v in tr.values)
+    assert abs(tr.backend.to_fraction(tr.values[2]) - old[2]) <= Q(1, 2**100)
+    assert abs(tr.backend.to_fraction(tr.values[3]) - old[3]) <= Q(1, 2**40)

@@ -300,19 +300,23 @@ class Tracker:
         else:
             self.values = self._values_from_balls()
 
-    def _values_from_balls(self):
-        """The float planner's view refreshed from the (more accurate) ball midpoints."""
-        be = self.backend
+    def _values_from_balls(self, old=None):
+        """The planner's view refreshed from the (more accurate) ball midpoints.
+
+        A ball that is not finite keeps the present view value, converted
+        from the view ``old`` (default: the current one).
+        """
+        be, old = self.backend, old or self.backend
         out = np.empty(len(self._balls), dtype=be.dtype)
         for i, b in enumerate(self._balls):
-            out[i] = be.from_ball(b) if b.is_finite() else self.values[i]
+            out[i] = be.from_ball(b) if b.is_finite() else be.scalar(old.to_fraction(self.values[i]))
         return out
 
     def use_backend(self, backend) -> None:
         """Switch the planner's view to ``backend``: from the balls if there are any, else recomputed from layer 0."""
-        self.backend = backend
+        old, self.backend = self.backend, backend
         if self._balls is not None and not isinstance(backend, MpBackend):
-            self.values = self._values_from_balls()
+            self.values = self._values_from_balls(old)
             return
         rel0 = [v - (self.offset if not self.folds else self._offset0()) for v in self.t]
         vals = backend.array(rel0)
