@@ -152,7 +152,21 @@ def _dyadic_to_dtype(man: int, exp: int, dtype):
     return -x if neg else x
 
 
-class _DivisionView:
+class _View:
+    """What every planner view derives from its precision ``prec`` (bits)."""
+
+    prec: int
+
+    def tiny(self) -> float:
+        """Relative size below which two values cannot be told apart reliably."""
+        return 2.0 ** -(self.prec - 13)
+
+    def resolution(self) -> float:
+        """Relative width of the narrowest label cell the planner may aim into."""
+        return 2.0 ** -(self.prec - 3)
+
+
+class _DivisionView(_View):
     """The planner's arithmetic on view numbers that divide exactly by 2 (floats, mpmath); see FixedBackend."""
 
     def as_float(self, x) -> float:
@@ -205,14 +219,6 @@ class FloatBackend(_DivisionView):
 
     def to_float(self, v) -> np.ndarray:
         return np.asarray(v, dtype=np.float64)
-
-    def tiny(self) -> float:
-        """Relative size below which two values cannot be told apart reliably."""
-        return 2.0 ** -(self.prec - 13)
-
-    def resolution(self) -> float:
-        """Relative width of the narrowest label cell the planner may aim into."""
-        return 2.0 ** -(self.prec - 3)
 
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
         """``min_k F_h(ra_k) - F_h(rb_k)`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances)."""
@@ -268,12 +274,6 @@ class MpBackend(_DivisionView):
     def to_float(self, v) -> np.ndarray:
         return np.array([float(x) for x in v], dtype=np.float64)
 
-    def tiny(self):
-        return self.ctx.mpf(2) ** (-(self.prec - 13))
-
-    def resolution(self) -> float:
-        return float(self.tiny())
-
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
         """Like :meth:`FloatBackend.pair_gaps`, at this context's precision."""
         return np.array([float(np.min((self.fold(ra, 0, h, eps) - self.fold(rb, 0, h, eps)).astype(np.float64)))
@@ -286,7 +286,7 @@ def _int_float(x: int, scale: int) -> float:
     return math.ldexp(x >> shift, shift - scale)
 
 
-class FixedBackend:
+class FixedBackend(_View):
     """Fixed-point view: numpy object arrays of Python ints, ``value * 2**prec`` rounded.
 
     The wide tier after ``longdouble`` for many points: Python integer
@@ -334,12 +334,6 @@ class FixedBackend:
 
     def to_float(self, v) -> np.ndarray:
         return np.array([_int_float(int(x), self.prec) for x in v], dtype=np.float64)
-
-    def tiny(self) -> float:
-        return 2.0 ** -(self.prec - 13)
-
-    def resolution(self) -> float:
-        return 2.0 ** -(self.prec - 3)
 
     def as_float(self, x) -> float:
         return _int_float(int(x), self.prec)
