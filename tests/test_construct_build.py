@@ -238,3 +238,22 @@ def test_paper_history_has_one_merge_per_layer():
     g = res.history
     sizes = [sum(1 for _, d in g.nodes(data=True) if d["layer"] == k) for k in range(res.network.depth + 1)]
     assert sizes == list(range(m, 1, -1))
+
+
+def test_a_stalled_default_plan_falls_back_to_the_paper(monkeypatch):
+    import lnnet_construct.construct.builder as B
+    from lnnet_construct.construct.greedy import FoldChoice
+
+    def idle(values, labels, backend, eps, rng, **kw):
+        # a monotone fold (centre far left of every value): it never removes a run
+        lo = min(backend.to_fraction(v) for v in values)
+        return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
+
+    monkeypatch.setattr(B, "choose_fold", idle)
+    monkeypatch.setattr(B, "STALL_LAYERS", 5)
+    pts = [(Fraction(i),) for i in range(8)]
+    labels = [0, 1] * 4
+    res = build_with_history(pts, labels)
+    net = res.network
+    assert "stalled" in net.meta["fallback"]
+    assert net.depth == 6 and classifies_all(net, pts, labels)

@@ -528,6 +528,36 @@ def test_rotated_readout_fold_resolves_blocked_example(eps):
     # (the symmetric fold at c = 3/2 instead merges B with C: test_blocked_configuration_example)
 
 
+def test_tilted_fold_pairs_by_projective_involution():
+    """thm-binary, tilted folds: reading along v2 + kappa v1 pairs points by the involution fixing p and q."""
+    # p = 0 and q = -1 (so kappa > 0): F is unchanged by t -> p + d t with c -> p + d c, h -> d h, and the
+    # other side (q > p) is the mirror image t -> -t, kappa -> -kappa; the general identity is symbolic and slow
+    t = sp.Symbol("t", real=True)
+    kap = sp.Symbol("kappa", positive=True)
+    p, d = sp.Integer(0), sp.Integer(1)
+    q = p - d
+    c = (3 * p + kap**2 * q) / (kap**2 + 3)
+    h = (p - q) * kap / (kap**2 + 3)
+    assert is_zero_poly(c + kap * h - p) and is_zero_poly(c - 3 * h / kap - q)
+    z = [(t - c) * a + h * b for a, b in zip(V1, V2)]
+    centred, radicand = ln_parts(z, 0)
+    r = [b + kap * a for a, b in zip(V1, V2)]
+    num = sp.expand(dot(r, centred))
+    assert is_zero_poly(num - (6 * h + 2 * kap * (t - c)))
+    assert is_zero_poly(radicand - (2 * (t - c) ** 2 + 6 * h**2) / 3)
+    # the partner of t under the involution with fixed points p, q
+    t2 = q - 1 / (2 / (q - p) - 1 / (q - t))
+    num2, rad2 = num.subs(t, t2), radicand.subs(t, t2)
+    # equal values: num/sqrt(radicand) agree (squares agree, and the numerators have one sign, checked below)
+    assert is_zero_poly(num**2 * rad2 - num2**2 * radicand)
+    # at a rational instance the numerators are positive on both sides of p (inside the pairing's domain)
+    vals = {kap: sp.Rational(1, 2)}
+    for tv in (sp.Rational(1, 10), sp.Rational(-1, 4)):
+        assert num.subs(vals).subs(t, tv) > 0 and num2.subs(vals).subs(t, tv) > 0
+    # the peak: the derivative's numerator (ln-one-stationary) vanishes exactly at t = p
+    assert is_zero_poly((sp.diff(num, t) * radicand - num * sp.diff(radicand, t) / 2).subs(t, p))
+
+
 def _iv_eval(expr):
     """A rigorous mpmath interval enclosure of an exact sympy expression built from +,-,*,/,sqrt."""
     if expr.is_Rational:

@@ -229,6 +229,92 @@ def test_double_double_tier_balls_contain_the_oracle(data):
         assert rad <= 2.0**-80 * (1 + abs(float(mid))) * 4**depth
 
 
+@given(st.data())
+def test_double_double_tier_balls_contain_the_oracle_for_tilted_folds(data):
+    from lnnet_construct.construct.realise import Readout, realise
+    from lnnet_construct.construct.tracker import Fold
+    from lnnet_construct.verify.ddtier import dd_applicable, dd_chain_balls
+
+    depth = data.draw(st.integers(2, 6))
+    tilts = st.fractions(min_value=-3, max_value=3, max_denominator=8)
+    folds = [Fold(data.draw(fr), data.draw(pos), Fraction(1), data.draw(tilts)) for _ in range(depth)]
+    eps = data.draw(st.sampled_from([0, Fraction(1, 10**5), Fraction(3)]))
+    net = realise([Fraction(1)], folds, Readout("sign", (Fraction(1), 1), (0, 1)), ["neg", "pos"], eps=eps)
+    ch = detect_chain(net)
+    if not dd_applicable(ch):  # a tilt that cancels B' (monotone layer) is left to arb
+        assert any(ro.b1_zero for ro in ch.inner)
+        return
+    ts = data.draw(st.lists(st.fractions(min_value=-6, max_value=6, max_denominator=10**6), min_size=1, max_size=8))
+    ts += [folds[0].c, folds[0].c + Fraction(1, 2**70)]
+    balls = dd_chain_balls(ch, [ch.sigma1([t]) for t in ts])
+    for t, ball in zip(ts, balls):
+        if ball is None:  # left the tier's safe magnitudes (a value near a zero of J s + K): arb decides it
+            continue
+        mid, rad = ball
+        want = _sigma_last_oracle(net, [t])
+        assert _inside(want, mid - Fraction(rad), mid + Fraction(rad))
+
+
+def _tilted_net(data, eps_choices=(0, Fraction(1, 10**5), Fraction(3))):
+    from lnnet_construct.construct.realise import Readout, realise
+    from lnnet_construct.construct.tracker import Fold
+
+    depth = data.draw(st.integers(1, 6))
+    tilts = st.fractions(min_value=-3, max_value=3, max_denominator=8)
+    folds = [Fold(data.draw(fr), data.draw(pos), Fraction(1), data.draw(tilts)) for _ in range(depth)]
+    eps = data.draw(st.sampled_from(list(eps_choices)))
+    theta = data.draw(st.fractions(min_value=-4, max_value=4, max_denominator=16))
+    return realise([Fraction(1)], folds, Readout("sign", (theta, 1), (0, 1)), ["neg", "pos"], eps=eps), folds
+
+
+@given(st.data())
+def test_float_tier_encloses_the_oracle_on_tilted_chains(data):
+    import numpy as np
+
+    from lnnet_construct.verify.batch import chain_batch
+
+    net, folds = _tilted_net(data)
+    ch = detect_chain(net)
+    ts = data.draw(st.lists(st.fractions(min_value=-6, max_value=6, max_denominator=10**6), min_size=1, max_size=8))
+    ts += [folds[0].c, folds[0].c + folds[0].kappa * folds[0].h]  # the centre and the tilted peak
+    br = chain_batch(ch, [(t,) for t in ts], np.zeros(len(ts), dtype=int))
+    for i, t in enumerate(ts):
+        if not (np.isfinite(br.out_lo[i][0]) and np.isfinite(br.out_hi[i][0])):
+            continue  # dropped from the batch (escalates)
+        want = oracle_outputs(net, [t])[0]
+        assert _inside(want, Fraction(br.out_lo[i][0]), Fraction(br.out_hi[i][0]))
+
+
+def test_tilted_float_step_keeps_the_stationary_value_of_a_wide_interval():
+    import mpmath
+    import numpy as np
+
+    from lnnet_construct.construct.realise import Readout, realise
+    from lnnet_construct.construct.tracker import Fold
+    from lnnet_construct.verify.batch import _TiltLayer, _tilt_step
+
+    net = realise([Fraction(1)], [Fold(Fraction(1), Fraction(1, 2), Fraction(1), Fraction(2)), Fold(0, 1)],
+                  Readout("sign", (Fraction(0), 1), (0, 1)), ["a", "b"])
+    ch = detect_chain(net)
+    tl = _TiltLayer.make(ch.stages[0], ch.inner[0])
+    assert tl is not None
+    # sigma = r·y after layer 1 with r = v2 + 2 v1: F(t) = (6h + 4(t - c)) / sqrt((2(t-c)^2 + 6h^2)/3), peak at t = 2
+    ctx = mpmath.MPContext()
+    ctx.prec = 200
+
+    def f(t):
+        d = ctx.mpf(t) - 1
+        return (3 + 4 * d) / ctx.sqrt((2 * d * d + ctx.mpf(3) / 2) / 3)
+
+    lo_t, hi_t = 1.25, 3.5  # contains the peak t = 2; the chain's first scalar is t itself
+    out, bad = _tilt_step(tl, np.array([[lo_t], [-hi_t]]))
+    assert bad is None
+    glo, ghi = Fraction(out[0, 0]), Fraction(-out[1, 0])
+    for t in (lo_t, 2, hi_t, 1.6, 2.9):
+        assert _inside(f(t), glo, ghi)
+    assert ghi - Fraction(str(f(2))) < Fraction(1, 10**12)  # tight at the peak, not just wide
+
+
 def test_double_double_tier_decides_many_points_like_arb():
     import random
 

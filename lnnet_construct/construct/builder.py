@@ -17,15 +17,17 @@ Methods (MATH.md §3):
   gaps of the exact choice.
 * ``"default"`` — ours (:mod:`.greedy`): the projection with fewest label runs,
   then folds that each remove as many runs as possible while keeping the gaps
-  between neighbours of different labels wide; short rational weights.  Its
-  depth is at most the theorem's ``m - max(K, 2)`` (at that bound the paper's
-  plan is used instead).  For binary labels the paper needs at least
+  between neighbours of different labels wide (plain folds, and tilted ones
+  where no plain fold removes a run: :mod:`.tilt`); short rational weights.
+  Its depth is at most the theorem's ``m - max(K, 2)`` (at that bound, or
+  after ``STALL_LAYERS`` layers in a row that remove no run, the paper's plan
+  is used instead).  For binary labels the paper needs at least
   ``R - 2`` layers (``R`` the runs along its projection; each of its merges
   removes at most one run); if ours needs more, it is compared with the
   paper's actual plan when ``m <= PAPER_CHECK_MAX`` and the shallower one is
   returned, and otherwise ``meta["paper_comparison"]`` says the comparison
   was skipped (on random labels the paper needs about ``m - 2``, ours about
-  ``m / 2`` at ``m = 1024``).  Fallbacks are recorded in ``meta["fallback"]``.
+  ``0.3 m`` at ``m = 1024``).  Fallbacks are recorded in ``meta["fallback"]``.
 
 Classes are the sorted label texts (``str(label)``); binary networks use the
 ``"sign"`` decision (``> 0`` means ``classes[1]``), multi-class networks
@@ -77,6 +79,8 @@ TOOL = f"lnnet_construct {__version__}"
 PLANNER_OPTIONS: dict = {}
 #: Above this many points a default plan past the paper's lower bound is not compared with the paper's.
 PAPER_CHECK_MAX = 512
+#: The default plan gives up (for the paper's) after this many layers in a row that remove no run.
+STALL_LAYERS = 100
 
 
 @dataclass(frozen=True)
@@ -294,13 +298,18 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     # candidate budget: about 0.6 million (candidate, point) pairs per layer
     opts = {"n_random": int(min(2000, max(100, 600_000 // max(n, 1)))),
             "uniform": int(min(1000, max(50, 300_000 // max(n, 1)))), **PLANNER_OPTIONS}
+    last_progress = 0
     while not is_done(st.run_labels, k):
         if tracker.depth >= bound:
             return _paper_instead(ds, eps, progress,
                                   f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan")
+        if tracker.depth - last_progress >= STALL_LAYERS:
+            return _paper_instead(ds, eps, progress,
+                                  f"the default plan stalled at {st.runs} runs (no fold removed a run in "
+                                  f"{STALL_LAYERS} layers); used the paper's plan")
         for _ in range(4):
             choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **opts)
-            tracker.apply(choice.c_rel, choice.h, choice.lam)
+            tracker.apply(choice.c_rel, choice.h, choice.lam, choice.kappa)
             try:
                 st = tracker.certify()
                 break
@@ -309,6 +318,8 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
                 tracker.undo()
         else:
             return _paper_instead(ds, eps, progress, "the default planner could not resolve its folds; used the paper's plan")
+        if st.runs < runs[-1]:
+            last_progress = tracker.depth
         runs.append(st.runs)
         _widen_view(tracker)
         if progress is not None:

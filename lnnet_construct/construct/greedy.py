@@ -58,11 +58,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from .numeric import PEAK
+from .numeric import PEAK, FloatBackend, MpBackend
 from .rational import simplest_between, to_fraction_exact
 from .runs import count_runs_sorted, label_cell, opposite_gap, run_bounds, runs_after
+from .tilt import KAPPAS, Q_OFFSETS, tilted_choice, tilted_results
 
-__all__ = ["FoldChoice", "choose_fold", "fold_score", "lam_for_spread"]
+__all__ = ["FoldChoice", "candidates", "choose_fold", "fold_score", "lam_for_spread"]
 
 #: Positions tried inside a label cell (fractions of its width).
 POSITIONS = (0.15, 0.3, 0.5, 0.7, 0.85)
@@ -81,6 +82,7 @@ class FoldChoice:
     lam: Fraction
     runs: int
     gap: float
+    kappa: Fraction = Fraction(0)
 
 
 def lam_for_spread(spread, eps: Fraction) -> Fraction:
@@ -136,46 +138,9 @@ def fold_score(runs: int, gap: float, runs_now: int, beta: float, floor: float, 
     return float(runs + beta * shortfall + (1e3 if runs >= runs_now else 0.0) + (1e6 if g < low else 0.0))
 
 
-def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
-                h_soft: float = 0.1, h_pow: float = 1.0, n_random: int = 2000, edge: int = 12, top: int = 20,
-                gap_floor: float = 1e-5, hard_floor: float = 1e-11, beta: float | None = None,
-                uniform: int = 0, h_stride: int = 1, gentle: bool = True) -> FoldChoice:
-    """Plan one fold for the current values (see module docstring).
-
-    Parameters
-    ----------
-    values : array (backend numbers)
-        Current scalar of every point (relative to the tracker's offset).
-    labels : numpy.ndarray of int
-    backend : FloatBackend, FixedBackend or MpBackend
-    eps : Fraction
-        The network's LayerNorm epsilon.
-    rng : numpy.random.Generator
-    hard_floor : float
-        Gap (in the fold's value units, at most ``3 sqrt 2``) below which a
-        fold is only taken if nothing else exists (once the present gap is
-        below it, :data:`FLOOR_SLACK` times below the present gap).
-    beta : float or None
-        Runs worth one decade of gap; None spreads the decades left evenly
-        over the runs left (module docstring).
-    gentle : bool
-        Also score a few candidates of every run count below the two most
-        progressive ones (off to save time on a slow view).
-
-    Returns
-    -------
-    FoldChoice
-    """
-    order = np.argsort(values, kind="stable")
-    ts = values[order]
-    ls = labels[order]
+def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: int) -> np.ndarray:
+    """Candidate fold centres for the sorted values ``ts`` (step 1 of the module docstring), unique."""
     n = len(ts)
-    spread = ts[-1] - ts[0]
-    fspread = backend.as_float(spread)
-    lam = lam_for_spread(fspread, eps)
-    eps_eff = eps / lam**2
-
-    # 1. candidates
     cands = []
     by_label = {}
     for lab in np.unique(ls):
@@ -213,8 +178,53 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     if uniform > 0:
         u = rng.random(uniform)
         cands.append(np.array([ts[0] + backend.times(spread, float(x)) for x in u], dtype=ts.dtype))
-    cand = np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands])
-    cand = np.unique(cand)
+    return np.unique(np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands]))
+
+
+def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
+                h_soft: float = 0.1, h_pow: float = 1.0, n_random: int = 2000, edge: int = 12, top: int = 20,
+                gap_floor: float = 1e-5, hard_floor: float = 1e-11, beta: float | None = None,
+                uniform: int = 0, h_stride: int = 1, gentle: bool = True, tilt: bool = True) -> FoldChoice:
+    """Plan one fold for the current values (see module docstring).
+
+    Parameters
+    ----------
+    values : array (backend numbers)
+        Current scalar of every point (relative to the tracker's offset).
+    labels : numpy.ndarray of int
+    backend : FloatBackend, FixedBackend or MpBackend
+    eps : Fraction
+        The network's LayerNorm epsilon.
+    rng : numpy.random.Generator
+    hard_floor : float
+        Gap (in the fold's value units, at most ``3 sqrt 2``) below which a
+        fold is only taken if nothing else exists (once the present gap is
+        below it, :data:`FLOOR_SLACK` times below the present gap).
+    beta : float or None
+        Runs worth one decade of gap; None spreads the decades left evenly
+        over the runs left (module docstring).
+    gentle : bool
+        Also score a few candidates of every run count below the two most
+        progressive ones (off to save time on a slow view).
+    tilt : bool
+        Where no plain fold removes a run, also try tilted folds
+        (:mod:`.tilt`; float and fixed-point views, ``eps = 0`` only).
+
+    Returns
+    -------
+    FoldChoice
+    """
+    order = np.argsort(values, kind="stable")
+    ts = values[order]
+    ls = labels[order]
+    spread = ts[-1] - ts[0]
+    fspread = backend.as_float(spread)
+    lam = lam_for_spread(fspread, eps)
+    eps_eff = eps / lam**2
+
+    # 1. candidates
+    n_labels = len(np.unique(ls))
+    cand = candidates(ts, ls, spread, backend, rng, n_random, edge, uniform)
 
     # 2. runs after the fold
     runs = runs_after(ts, ls, cand)
@@ -258,22 +268,32 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
             kk = int(np.argmax(g))
             if best is None or g[kk] > best[0]:
                 best = (float(g[kk]), c, hs[kk])
-        results.append((int(runs[k]), best[0], best[1], best[2], lo, width))
+        results.append((int(runs[k]), best[0], best[1], best[2], lo, width, None))
     if not results:
         # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
         c = ts[0] - spread
         g = quality(c)
         kk = int(np.argmax(g))
-        results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread))
+        results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread, None))
+
+    runs_now = count_runs_sorted(ls)
+    if tilt and eps == 0 and not isinstance(backend, MpBackend) and min(r[0] for r in results) >= runs_now:
+        # no plain fold removes a run: try the pairings of tilted folds (:mod:`.tilt`)
+        opts = {"n_random": n_random, "uniform": uniform, "top": top}
+        if not isinstance(backend, FloatBackend):  # big-int arithmetic costs more: fewer choices
+            opts = {"n_random": n_random // 2, "uniform": uniform // 2, "top": 8, "kappas": KAPPAS[::6],
+                    "positions": (0.5,), "offsets": Q_OFFSETS[1:3]}
+        for r, gap, t in tilted_results(ts, ls, spread, backend, rng, runs_now, candidates=candidates,
+                                        edge=edge, h_soft=h_soft, **opts):
+            results.append((r, gap, None, None, None, None, t))
 
     # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap lost
-    runs_now = count_runs_sorted(ls)
     g = opposite_gap(ts, ls)
     g_now = 1.0 if g is None else backend.as_float(g)
     if beta is None:
         # spend the decades between the present smallest gap and the hard floor evenly over the runs left
         floor = max(g_now, hard_floor)
-        beta = max(len(by_label), runs_now - len(by_label)) / max(0.5, np.log10(floor / hard_floor))
+        beta = max(n_labels, runs_now - n_labels) / max(0.5, np.log10(floor / hard_floor))
     else:
         floor = gap_floor
     # once below the hard floor (a wide view), a fold need only stay within FLOOR_SLACK of the present gap
@@ -283,7 +303,10 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         return fold_score(r[0], r[1], runs_now, beta, floor, low)
 
     pick = min(results, key=lambda r: (score(r), -r[1]))
-    nruns, gap, c, h, lo, width = pick
+    nruns, gap, c, h, lo, width, t = pick
+    if t is not None:
+        c_rel, h_rat, kappa = tilted_choice(t)
+        return FoldChoice(c_rel=c_rel, h=h_rat, lam=lam, runs=int(nruns), gap=float(gap), kappa=kappa)
     c_f = backend.to_fraction(c)
     win = backend.to_fraction(width) / 10
     c_rel = simplest_between(c_f - win, c_f + win)

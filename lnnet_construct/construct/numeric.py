@@ -11,7 +11,19 @@ One fold layer (MATH.md §2.2, rational basis ``v1 = (1,-1,0)``,
 because ``(t-c) v1 + h v2`` is already centred and has population variance
 ``(2(t-c)^2 + 6h^2)/3``.  ``F`` is even about ``c`` and strictly decreasing
 in ``|t - c|`` for every ``h > 0`` and ``eps >= 0``; its values lie in
-``(0, 3 sqrt 2]``.  (The identity is checked against the package's one
+``(0, 3 sqrt 2]``.
+
+A **tilted** fold reads the next layer along ``v2 + kappa v1`` instead of
+``v2`` (``proofs/thm-binary.md``, *tilted folds*):
+
+.. math::
+
+    F_{c,h,\varepsilon,\kappa}(t) = \frac{6h + 2\kappa (t-c)}{\sqrt{(2(t-c)^2 + 6h^2)/3 + \varepsilon}}.
+
+With ``eps = 0`` it is unimodal with its peak at ``p = c + kappa h``, and two
+points have equal values exactly when they are exchanged by the projective
+involution fixing ``p`` and ``q = c - 3h/kappa``; ``kappa = 0`` is the plain
+fold.  Every function below takes ``kappa`` (default 0).  (The identity is checked against the package's one
 LayerNorm in the tests; the planner uses the closed form for speed, the final
 certificate uses the real LayerNorm through :mod:`lnnet_construct.verify`.)
 
@@ -61,25 +73,29 @@ __all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend",
 PEAK = 3.0 * 2.0**0.5
 
 
-def fold_float(v: np.ndarray, c, h, eps) -> np.ndarray:
-    """``F_{c,h,eps}`` on a numpy float array, with scalars of its type (not rigorous)."""
+def fold_float(v: np.ndarray, c, h, eps, kappa=0) -> np.ndarray:
+    """``F_{c,h,eps,kappa}`` on a numpy float array, with scalars of its type (not rigorous)."""
     d = v - c
+    num = 6.0 * h if not kappa else 6.0 * h + 2.0 * kappa * d
     with np.errstate(under="ignore"):
-        return (6.0 * h) / np.sqrt((2.0 * (d * d) + 6.0 * h * h) / 3.0 + eps)
+        return num / np.sqrt((2.0 * (d * d) + 6.0 * h * h) / 3.0 + eps)
 
 
 _IA = IntervalArith()
 
 
-def fold_interval(x: Interval, c: Fraction, h: Fraction, eps: Fraction) -> Interval:
-    """Rigorous enclosure of ``F_{c,h,eps}`` on an interval array ``x``.
+def fold_interval(x: Interval, c: Fraction, h: Fraction, eps: Fraction, kappa=0) -> Interval:
+    """Rigorous enclosure of ``F_{c,h,eps,kappa}`` on an interval array ``x``.
 
     Constants are enclosed from their exact values; every operation rounds
     outward (:mod:`lnnet_construct.arith.interval`).
     """
     d = x - _IA.const(Fraction(c))
     q = _IA.const(Fraction(2, 3)) * _IA.square(d) + _IA.const(2 * Fraction(h) ** 2 + Fraction(eps))
-    return _IA.const(6 * Fraction(h)) / _IA.sqrt(q)
+    num = _IA.const(6 * Fraction(h))
+    if kappa:
+        num = num + _IA.const(2 * Fraction(kappa)) * d
+    return num / _IA.sqrt(q)
 
 
 @contextlib.contextmanager
@@ -96,17 +112,19 @@ def _arb(q: Fraction):
     return flint.arb(flint.fmpq(q.numerator, q.denominator))
 
 
-def fold_arb(balls: list, c: Fraction, h: Fraction, eps: Fraction, prec: int) -> list:
-    """Rigorous ``F_{c,h,eps}`` on a list of ``flint.arb`` balls at ``prec`` bits."""
+def fold_arb(balls: list, c: Fraction, h: Fraction, eps: Fraction, prec: int, kappa=0) -> list:
+    """Rigorous ``F_{c,h,eps,kappa}`` on a list of ``flint.arb`` balls at ``prec`` bits."""
     with _flint_prec(prec):
         cc = _arb(Fraction(c))
         a23 = _arb(Fraction(2, 3))
         k = _arb(2 * Fraction(h) ** 2 + Fraction(eps))
         num = _arb(6 * Fraction(h))
+        tilt = _arb(2 * Fraction(kappa)) if kappa else None
         out = []
         for b in balls:
             d = b - cc
-            out.append(num / (a23 * (d * d).nonnegative_part() + k).sqrt())
+            top = num if tilt is None else num + tilt * d
+            out.append(top / (a23 * (d * d).nonnegative_part() + k).sqrt())
         return out
 
 
@@ -116,11 +134,11 @@ def arb_balls(values: list, prec: int) -> list:
         return [_arb(Fraction(v)) for v in values]
 
 
-def fold_exact(t, c, h, eps):
-    """``F_{c,h,eps}(t)`` as an exact number (Fraction or algebraic Expr)."""
+def fold_exact(t, c, h, eps, kappa=0):
+    """``F_{c,h,eps,kappa}(t)`` as an exact number (Fraction or algebraic Expr)."""
     d = t - c
     q = (2 * d * d + 6 * h * h) / 3 + eps
-    return 6 * h / exact_sqrt(q)
+    return (6 * h + 2 * kappa * d if kappa else 6 * h) / exact_sqrt(q)
 
 
 def _to_dtype(q, dtype):
@@ -178,6 +196,9 @@ class _DivisionView(_View):
     def times(self, x, p: float):
         return x * p
 
+    def reciprocal(self, x):
+        return 1 / x
+
     def to_fraction(self, x) -> Fraction:
         return to_fraction_exact(x)
 
@@ -207,8 +228,8 @@ class FloatBackend(_DivisionView):
     def scalar(self, q):
         return _to_dtype(q, self.dtype)
 
-    def fold(self, v, c, h, eps):
-        return fold_float(v, self.scalar(c), self.scalar(h), self.scalar(eps))
+    def fold(self, v, c, h, eps, kappa=0):
+        return fold_float(v, self.scalar(c), self.scalar(h), self.scalar(eps), self.scalar(kappa) if kappa else 0)
 
     def from_ball(self, ball):
         """A ball's midpoint rounded to this type."""
@@ -266,10 +287,11 @@ class MpBackend(_DivisionView):
         q = Fraction(q)
         return self.ctx.mpf(q.numerator) / q.denominator
 
-    def fold(self, v, c, h, eps):
+    def fold(self, v, c, h, eps, kappa=0):
         c, h, eps = self.scalar(c), self.scalar(h), self.scalar(eps)
         d = v - c
-        return (6 * h) / self._sqrt((2 * (d * d) + 6 * h * h) / 3 + eps)
+        num = 6 * h + 2 * self.scalar(kappa) * d if kappa else 6 * h
+        return num / self._sqrt((2 * (d * d) + 6 * h * h) / 3 + eps)
 
     def to_float(self, v) -> np.ndarray:
         return np.array([float(x) for x in v], dtype=np.float64)
@@ -319,11 +341,14 @@ class FixedBackend(_View):
             out[i] = self.scalar(v)
         return out
 
-    def fold(self, v, c, h, eps):
+    def fold(self, v, c, h, eps, kappa=0):
         p = self.prec
         d = v - self.scalar(c)
         hh = self.scalar(h)
         q = (2 * (d * d) + 6 * hh * hh) // 3 + self.scalar(Fraction(eps) * (1 << p))
+        if kappa:
+            k = Fraction(kappa)
+            return ((6 * hh + (2 * k.numerator * d) // k.denominator) << p) // self._isqrt(q)
         return (6 * hh << p) // self._isqrt(q)
 
     def from_ball(self, ball) -> int:
@@ -343,6 +368,9 @@ class FixedBackend(_View):
 
     def times(self, x, p: float):
         return (x * int(p * 2**53)) >> 53
+
+    def reciprocal(self, x):
+        return (1 << (2 * self.prec)) // x
 
     def to_fraction(self, x) -> Fraction:
         return Fraction(int(x), 1 << self.prec)

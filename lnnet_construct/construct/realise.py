@@ -7,13 +7,15 @@ With ``v1 = (1,-1,0)``, ``v2 = (1,1,-2)``, direction ``w`` and folds
 layer                  weight                          bias
 =====================  ==============================  ==================================
 first affine           ``lam_1 v1 w^T``                ``lam_1 (-c_1 v1 + h_1 v2)``
-later affine           ``lam_k v1 v2^T``               ``lam_k (-c_k v1 + h_k v2)``
+later affine           ``lam_k v1 r_{k-1}^T``          ``lam_k (-c_k v1 + h_k v2)``
 LayerNorm              ``eps``, one group              (no elementwise affine)
-binary output          ``±v2^T``                       ``∓θ``
-K classes (centres)    rows ``2 a_k v2^T``             ``-a_k^2``
-K classes (envelope)   rows ``j v2^T``                 ``β_j``
+binary output          ``±r_L^T``                      ``∓θ``
+K classes (centres)    rows ``2 a_k r_L^T``            ``-a_k^2``
+K classes (envelope)   rows ``j r_L^T``                ``β_j``
 =====================  ==============================  ==================================
 
+``r_k = v2 + kappa_k v1`` is what the layer after fold ``k`` reads: ``v2``
+for a plain fold, tilted by ``kappa_k`` otherwise (:mod:`.numeric`).
 ``lam_k = 1`` whenever ``eps = 0`` (then exactly the table of MATH.md);
 with ``eps > 0`` it is a power of 10 that keeps the pre-LayerNorm vector large
 against ``eps`` (the fold then behaves as ``F_{c,h,eps/lam^2}``).
@@ -114,13 +116,19 @@ def _centres(mids, lows, highs):
     return [sj * a0 + rj for sj, rj in coefs]
 
 
+def _reads(fold) -> list:
+    """What the layer after ``fold`` reads: ``v2``, or ``v2 + kappa v1`` after a tilted fold."""
+    kappa = Fraction(getattr(fold, "kappa", 0))
+    return [b + kappa * a for a, b in zip(V1, V2)]
+
+
 def realise(direction, folds, readout: Readout, classes, *, eps=Fraction(0), meta=None) -> Network:
     """The Network of a plan (see module docstring).
 
     Parameters
     ----------
     direction : sequence of exact numbers
-    folds : sequence of objects with ``c``, ``h``, ``lam``
+    folds : sequence of objects with ``c``, ``h``, ``lam`` (and optionally ``kappa``)
     readout : Readout
     classes : sequence of str
     eps : exact number
@@ -133,12 +141,12 @@ def realise(direction, folds, readout: Readout, classes, *, eps=Fraction(0), met
     layers: list = []
     for k, f in enumerate(folds):
         lam = Fraction(f.lam)
-        src = w if k == 0 else list(V2)
+        src = w if k == 0 else _reads(folds[k - 1])
         weight = [[lam * a * b for b in src] for a in V1]
         bias = [lam * (-f.c * a + f.h * b) for a, b in zip(V1, V2)]
         layers.append(Affine(weight, bias))
         layers.append(LayerNorm(eps=eps))
-    read = list(V2) if folds else w
+    read = _reads(folds[-1]) if folds else w
     n = len(classes)
     kind = readout.kind
     if kind == "sign":

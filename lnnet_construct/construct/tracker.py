@@ -44,11 +44,15 @@ MAX_PREC = 1 << 16
 
 @dataclass(frozen=True)
 class Fold:
-    """One planned fold layer: centre ``c``, height ``h > 0`` and affine scale ``lam > 0`` (exact)."""
+    """One planned fold layer: centre ``c``, height ``h > 0``, affine scale ``lam > 0`` and tilt ``kappa`` (exact).
+
+    ``kappa != 0`` makes the next layer read ``v2 + kappa v1`` (a tilted fold, :mod:`.numeric`).
+    """
 
     c: object
     h: object
     lam: Fraction = Fraction(1)
+    kappa: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -143,23 +147,24 @@ class Tracker:
     def eps_eff(self, lam) -> Fraction:
         return self.eps / (Fraction(lam) ** 2)
 
-    def apply(self, c_rel: Fraction, h: Fraction, lam: Fraction = Fraction(1)) -> Fold:
+    def apply(self, c_rel: Fraction, h: Fraction, lam: Fraction = Fraction(1), kappa: Fraction = Fraction(0)) -> Fold:
         """Apply a fold with centre ``offset + c_rel`` (relative to the current view)."""
         c = Fraction(c_rel) + self.offset
-        fold = Fold(c, Fraction(h), Fraction(lam))
+        fold = Fold(c, Fraction(h), Fraction(lam), Fraction(kappa))
+        kappa = fold.kappa
         cur = self.values
         self._saved = (self.values, self._enc, self._balls, self.offset, self.prec)
         if self._balls is not None:
             # the balls are relative to the offset, like the view (the offset is 0 after a fold)
-            self._balls = fold_arb(self._balls, Fraction(c_rel), fold.h, self.eps_eff(lam), self.prec)
+            self._balls = fold_arb(self._balls, Fraction(c_rel), fold.h, self.eps_eff(lam), self.prec, kappa)
             if isinstance(self.backend, MpBackend):
                 # computed directly, at least as precise as the balls: their midpoints drift by the radius
-                self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
+                self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam), kappa)
             else:
                 self.values = self._values_from_balls()
         else:
-            self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam))
-            self._enc = fold_interval(self._enc, c_rel, fold.h, self.eps_eff(lam))
+            self.values = self.backend.fold(cur, c_rel, h, self.eps_eff(lam), kappa)
+            self._enc = fold_interval(self._enc, c_rel, fold.h, self.eps_eff(lam), kappa)
         self.offset = Fraction(0)
         self.folds.append(fold)
         if self.keep_history:
@@ -288,7 +293,7 @@ class Tracker:
         self.prec = int(prec)
         balls = arb_balls(self.t, self.prec)
         for f in self.folds:
-            balls = fold_arb(balls, f.c, f.h, self.eps_eff(f.lam), self.prec)
+            balls = fold_arb(balls, f.c, f.h, self.eps_eff(f.lam), self.prec, f.kappa)
         if not self.folds:
             off = arb_balls([self.offset], self.prec)[0]
             with _flint_prec(self.prec):
@@ -322,7 +327,7 @@ class Tracker:
         vals = backend.array(rel0)
         for k, f in enumerate(self.folds):
             c_rel = f.c - (self._offset0() if k == 0 else 0)
-            vals = backend.fold(vals, c_rel, f.h, self.eps_eff(f.lam))
+            vals = backend.fold(vals, c_rel, f.h, self.eps_eff(f.lam), f.kappa)
         self.values = vals
 
     def _offset0(self) -> Fraction:

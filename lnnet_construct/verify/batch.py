@@ -32,7 +32,21 @@ relative factor ``1 ± κ``, ``κ = 2^-48``.  Error analysis (``u = 2^-53``):
   ``[2^-960, 2^960]`` and ``|K|`` in ``[2^-400, 2^400]``.  Points whose ``T``
   leaves the range are dropped from the batch (they escalate).
 
-Layers with ``A != 0`` or unusual constants use outward-rounded
+**Fast tilted layers.**  With ``A != 0`` (a tilted fold),
+``g(s) = (J s + K) / sqrt(s^2 + F)`` with ``J = A/sqrt(C)`` has one
+stationary point ``s* = J F / K`` (a maximum when ``K > 0``) of value
+``sign(K) sqrt(J^2 + K^2/F)``; both are enclosed from arb once per layer.
+The interval ``s`` is made outward (``np.nextafter`` after the subtraction
+of ``s0`` and of ``e0``), ``g`` is evaluated at both ends in round-to-nearest,
+and each value is widened by ``2^-49 (|J| |s| + |K|) / sqrt(s^2 + F)``: the
+numerator loses at most ``4u (|J s| + |K|)`` (with the constants' ``2u``),
+the radicand, square root and division at most ``4u |g| <= 4u (|J s| +
+|K|)/sqrt(s^2+F)``, so ``8u`` would do and ``16u`` leaves slack for the
+widening's own rounding.  The image is the hull of the two ends, and of the
+stationary value where ``s*`` may lie inside.  The same normal-range guards
+apply.
+
+Layers with unusual constants use outward-rounded
 :class:`~lnnet_construct.arith.interval.Interval` operations at the endpoints
 and at the stationary point.
 """
@@ -289,6 +303,65 @@ class _FastLayer:
         return self
 
 
+class _TiltLayer:
+    """Float constants of a fast tilted fold layer (``A != 0``; None from :meth:`make` when it does not apply)."""
+
+    __slots__ = ("s0", "e0", "J", "K", "F", "ss_lo", "ss_hi", "gs_lo", "gs_hi")
+
+    @classmethod
+    def make(cls, st: Stage, ro: Readout):
+        if ro.a_zero or ro.b1_zero or st.e1_zero:
+            return None
+        self = cls()
+        sigma0, C = st.arb(_CONST_BITS)[:2]
+        A, _, sstar, K, F = ro.arb(_CONST_BITS)
+        with _arb_prec(_CONST_BITS):
+            s0 = _mid_float(sigma0)
+            if s0 is None or abs(s0) > 2.0**500:
+                return None
+            e0 = 2.0 * _upper_float((sigma0 - flint.arb(s0)).abs_upper()) if not sigma0.is_exact() else 0.0
+            J = A / C.sqrt()
+            j, k, f = _near_ball(J), _near_ball(K), _near_ball(F)
+            if j is None or k is None or f is None or not math.isfinite(e0):
+                return None
+            if not (2.0**-400 <= abs(j) <= 2.0**400 and 2.0**-400 <= abs(k) <= 2.0**400 and 2.0**-400 <= f <= 2.0**400):
+                return None
+            gs = (J * J + K * K / F).sqrt()
+            if k < 0:
+                gs = -gs
+            ss, gv = _ball_interval(sstar), _ball_interval(gs)
+        self.s0, self.e0, self.J, self.K, self.F = s0, e0, j, k, f
+        self.ss_lo, self.ss_hi = float(ss.lo), float(ss.hi)
+        self.gs_lo, self.gs_hi = float(gv.lo), float(gv.hi)
+        if not all(math.isfinite(x) for x in (self.ss_lo, self.ss_hi, self.gs_lo, self.gs_hi)):
+            return None
+        return self
+
+
+def _tilt_step(tl: _TiltLayer, X: np.ndarray):
+    """One fast tilted layer on ``X = [lo; -hi]`` (module docstring): ``(new X, bad-column mask or None)``."""
+    lo = np.nextafter(np.nextafter(X[0] - tl.s0, -_INF) - tl.e0, -_INF)
+    hi = np.nextafter(np.nextafter(-X[1] - tl.s0, _INF) + tl.e0, _INF)
+    E = np.vstack([lo, hi])
+    T = E * E + tl.F
+    den = np.sqrt(T)
+    G = (tl.J * E + tl.K) / den
+    err = (abs(tl.J) * np.abs(E) + abs(tl.K)) / den * (2.0**-49 * (1 + 2.0**-40))
+    glo = np.minimum(G[0] - err[0], G[1] - err[1])
+    ghi = np.maximum(G[0] + err[0], G[1] + err[1])
+    inside = (lo <= tl.ss_hi) & (hi >= tl.ss_lo)
+    if tl.K > 0:
+        ghi = np.where(inside, np.maximum(ghi, tl.gs_hi), ghi)
+    else:
+        glo = np.where(inside, np.minimum(glo, tl.gs_lo), glo)
+    out = np.vstack([glo, -ghi])
+    bad = None
+    if not (T.min() >= _T_MIN and T.max() <= _T_MAX and np.isfinite(out).all()):
+        bad = ((T < _T_MIN) | (T > _T_MAX) | ~np.isfinite(T)).any(axis=0) | ~np.isfinite(out).all(axis=0)
+        out[:, bad] = 0.0  # placeholder: the caller drops these columns
+    return out, bad
+
+
 def _arb_prec(prec):
     from ..arith.arb import ArbArith
 
@@ -378,7 +451,7 @@ def _layer_plan(chain: Chain):
         plan = []
         for k in range(chain.depth - 1):
             st, ro = chain.stages[k], chain.inner[k]
-            plan.append((_FastLayer.make(st, ro), st, ro))
+            plan.append((_FastLayer.make(st, ro) or _TiltLayer.make(st, ro), st, ro))
         chain.cache["batch-plan"] = plan
     return plan
 
@@ -438,8 +511,10 @@ def _chain_batch(chain: Chain, points: list, label_idx: np.ndarray) -> BatchResu
     active = active[ok0]
     consts: dict = {}
     for fl, st, ro in _layer_plan(chain):
-        if fl is not None:
+        if isinstance(fl, _FastLayer):
             X, bad = _fast_step(fl, X, st.e1_zero)
+        elif fl is not None:
+            X, bad = _tilt_step(fl, X)
         else:
             sc = consts.get(id(st)) or consts.setdefault(id(st), _StageConsts(st))
             X, bad = _general_step(sc, ro, X)

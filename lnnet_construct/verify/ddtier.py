@@ -1,7 +1,8 @@
 r"""Tier 1.5: vectorised double-double mid-radius balls for fold chains (about 100 bits).
 
 Used for the points that float64 could not decide, when every inner layer of
-the chain is a fold (``A = 0``, ``B' != 0``, ``E' > 0``: ``g(s) = K/sqrt(s^2+F)``).
+the chain is a fold (``B' != 0``, ``E' > 0``: ``g(s) = (J s + K)/sqrt(s^2+F)``
+with ``J = A/sqrt(C)``; ``J = 0`` for a plain fold, ``J != 0`` for a tilted one).
 Each point carries a ball ``sigma in [M - R, M + R]`` where the midpoint
 ``M = Mh + Ml`` is a double-double (an exact sum of two floats) and the
 radius ``R`` a float.  One layer:
@@ -16,9 +17,15 @@ radius ``R`` a float.  One layer:
    square root and the division each lose at most ``10 u^2``, the constants
    ``K, F`` are within ``2 u^2``; ``ε`` leaves a factor 8 of slack over the
    sum (``30 u^2``).
-3. ``R' = L Rs + ε |gm|`` with ``L`` an upper bound of ``|g'|`` on
-   ``|s| in [ulo, uhi]``: ``|g'(u)| = |K| u / (u^2 + F)^{3/2} <= |K| uhi /
-   (ulo^2 + F)^{3/2}``, and globally ``<= 2|K| / (3 sqrt(3) F)``.  The float
+   With ``J != 0`` the numerator ``N = J D + K`` is a double-double within
+   ``eN = 2^-100 (|J| |D| + |K|)`` of its exact value (the product loses at
+   most ``10 u^2 |J D|`` with ``J``'s own error, the sum ``4 u^2 (|JD| + |K|)``
+   with ``K``'s), and ``gm ≈ N / sqrt(D^2 + F)`` is within
+   ``ε |gm| + eN / sqrt(ulo^2 + F)`` of ``g(D)``.
+3. ``R' = L Rs + ε |gm|`` (plus the ``eN`` term) with ``L`` an upper bound of
+   ``|g'|`` on ``|s| in [ulo, uhi]``: ``|g'(u)| = |J F - K u| / (u^2 + F)^{3/2}
+   <= (|J| F + |K| uhi) / (ulo^2 + F)^{3/2}``, and globally
+   ``<= |J| / sqrt(F) + 2|K| / (3 sqrt(3) F)``.  The float
    operations computing ``Rs``, ``ulo``, ``uhi``, ``L`` and ``R'`` each have
    relative error at most ``u`` on non-negative operands; every result is
    widened by the factor ``1 ± 2^-40`` in the safe direction.
@@ -148,28 +155,33 @@ def _plan(chain: Chain):
     layers = []
     for k, ro in enumerate(chain.inner):
         st = chain.stages[k]
-        if not ro.a_zero or ro.b1_zero or st.e1_zero:
+        if ro.b1_zero or st.e1_zero:
             return False
-        sigma0 = st.arb(_PREC)[0]
-        _, _, _, K, F = ro.arb(_PREC)
+        sigma0, C = st.arb(_PREC)[:2]
+        A, _, _, K, F = ro.arb(_PREC)
         with ArbArith(_PREC).active():
             s0 = _dd_const(sigma0)
             kd = _dd_const(K)
             fd = _dd_const(F)
-        if s0 is None or kd is None or fd is None:
+            jd = (0.0, 0.0, 0.0) if ro.a_zero else _dd_const(A / C.sqrt())
+        if s0 is None or kd is None or fd is None or jd is None:
             return False
         kh, kl, kerr = kd
         fh, fl, ferr = fd
-        if not (_LO <= abs(kh) <= _HI and _LO <= fh <= _HI and abs(s0[0]) <= _HI):
+        jh, jl, jerr = jd
+        if not (_LO <= abs(kh) <= _HI and _LO <= fh <= _HI and abs(s0[0]) <= _HI and abs(jh) <= _HI):
+            return False
+        if jh != 0 and not abs(jh) >= _LO:
             return False
         # constants within relative 2u^2 (the arb balls at 192 bits are far tighter)
-        if kerr > abs(kh) * 2.0**-105 or ferr > fh * 2.0**-105:
+        if kerr > abs(kh) * 2.0**-105 or ferr > fh * 2.0**-105 or jerr > abs(jh) * 2.0**-105:
             return False
         e0 = s0[2]
-        lglob = 2.0 * abs(kh) / (3.0 * math.sqrt(3.0) * fh) * (1 + _WIDEN)
-        # |K| rounded up twice: once for K itself, once for the float operations of L
+        lglob = (2.0 * abs(kh) / (3.0 * math.sqrt(3.0) * fh) + abs(jh) / math.sqrt(fh)) * (1 + _WIDEN) ** 2
+        # |K|, |J| rounded up twice: once for the constant itself, once for the float operations of L
         kup = abs(kh) * (1 + _WIDEN) * (1 + _WIDEN)
-        layers.append((s0[0], s0[1], e0, kh, kl, fh, fl, kup, fh * (1 - _WIDEN), lglob))
+        jup = abs(jh) * (1 + _WIDEN) * (1 + _WIDEN)
+        layers.append((s0[0], s0[1], e0, kh, kl, fh, fl, kup, fh * (1 - _WIDEN), lglob, jh, jl, jup))
     return layers
 
 
@@ -200,7 +212,7 @@ def dd_chain_balls(chain: Chain, sigma1: list):
     idx = np.flatnonzero(alive)
     Mh, Ml, R = Mh[idx], Ml[idx], R[idx]
     with np.errstate(all="ignore"):
-        for (s0h, s0l, e0, kh, kl, fh, fl, kabs_up, f_lo, lglob) in plan:
+        for (s0h, s0l, e0, kh, kl, fh, fl, kabs_up, f_lo, lglob, jh, jl, jabs_up) in plan:
             if idx.size == 0:
                 break
             # 1. D = M - sigma0 (exact double-double), radius of s
@@ -217,20 +229,35 @@ def dd_chain_balls(chain: Chain, sigma1: list):
             t *= 1 + _WIDEN
             ulo = np.maximum(aDh - t, 0.0)
             ulo *= 1 - _WIDEN
-            # 2. gm = K / sqrt(D^2 + F)
+            # 2. gm = (J D + K) / sqrt(D^2 + F)
             Th, Tl = _dd_sq(Dh, Dl)
             Th, Tl = _dd_add(Th, Tl, fh, fl)
             Sh, Sl = _dd_sqrt(Th, Tl)
-            Gh, Gl = _dd_div_scalar(kh, kl, Sh, Sl)
-            # 3. radius: L Rs + eps |gm|
+            if jh == 0:
+                Gh, Gl = _dd_div_scalar(kh, kl, Sh, Sl)
+            else:
+                Ph, Pl = _two_prod(jh, Dh)
+                Pl = Pl + (jh * Dl + jl * Dh)
+                Ph, Pl = _two_sum(Ph, Pl)
+                Nh, Nl = _dd_add(Ph, Pl, kh, kl)
+                Gh, Gl = _dd_div_scalar(Nh, Nl, Sh, Sl)
+            # 3. radius: L Rs + eps |gm| (+ eN / sqrt(ulo^2 + F))
             q = ulo * ulo
             q += f_lo
             q *= 1 - _WIDEN
             den = q * np.sqrt(q)
-            L = np.minimum(kabs_up * uhi / den, lglob)  # kabs_up includes two widenings
+            num = kabs_up * uhi
+            if jh != 0:
+                num += jabs_up * fh * (1 + _WIDEN)
+                num *= 1 + _WIDEN
+            L = np.minimum(num / den, lglob)  # the constants include two widenings
             aG = np.abs(Gh)
             R = L * Rs
             R += _EPS_DD * aG
+            if jh != 0:
+                eN = jabs_up * (aDh * (1 + _WIDEN)) + kabs_up
+                eN *= 2.0**-100 * (1 + _WIDEN)
+                R += eN / (np.sqrt(q) * (1 - _WIDEN))
             R *= 1 + _WIDEN
             Mh, Ml = Gh, Gl
             # the error bounds hold for normal, moderate magnitudes only (NaN fails every test)

@@ -1,0 +1,152 @@
+r"""Tilted folds for the ``default`` planner: pairings that no plain fold makes.
+
+A plain fold pairs the points by the reflection ``t -> 2c - t``.  A tilted
+fold (:mod:`.numeric`; ``proofs/thm-binary.md``, *tilted folds*) pairs them by the
+projective involution with fixed points ``p`` (its peak) and ``q``.  In the
+coordinate ``phi = 1/(q - t)``, increasing on the points when ``q`` lies
+outside their range, that involution is the reflection about ``phi(p)``, and
+the values after the fold decrease with ``|phi - phi(p)|``.  So for a fixed
+``q`` everything :mod:`.runs` knows about plain folds applies to ``phi``
+unchanged: candidate centres, runs after the fold, label cells.  The fold is
+then exact in ``(p, q, kappa)``:
+
+.. math::
+
+    h = \frac{(p - q)\,\kappa}{\kappa^2 + 3},\qquad c = \frac{3p + \kappa^2 q}{\kappa^2 + 3},
+
+with ``kappa`` of the sign of ``p - q``; ``kappa`` moves no pair, only the
+values (it plays the part ``h`` plays for a plain fold).
+
+The planner tries them where a plain fold removes no run: there, two
+dense clusters at the ends of the range often leave no reflection that
+merges anything, while a pairing that compresses one side does.  Only with
+``eps = 0`` (with ``eps > 0`` the pairing depends on an irrational effective
+height), on float and fixed-point views.
+
+Examples
+--------
+>>> from fractions import Fraction as Q
+>>> c, h = tilted_fold(Q(1), Q(4), Q(-1))     # peak at 1, second fixed point at 4
+>>> c, h
+(Fraction(7, 4), Fraction(3, 4))
+>>> c + Q(-1) * h, c - 3 * h / Q(-1)            # p = c + kappa h, q = c - 3h/kappa
+(Fraction(1, 1), Fraction(4, 1))
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .numeric import PEAK
+from .rational import simplest_between
+from .runs import label_cell, run_bounds, runs_after
+
+__all__ = ["KAPPAS", "Q_OFFSETS", "tilted_choice", "tilted_fold", "tilted_results"]
+
+#: Tilt magnitudes tried (short rationals near ``2^(j/2)``).
+KAPPAS = tuple(simplest_between(Fraction(x * 0.99), Fraction(x * 1.01)) for x in 2.0 ** (np.arange(-16, 7) / 2.0))
+#: Distances of ``q`` beyond either end of the range, in spreads.
+Q_OFFSETS = (Fraction(1, 64), Fraction(1, 16), Fraction(1, 4), Fraction(1))
+
+
+def tilted_fold(p: Fraction, q: Fraction, kappa: Fraction):
+    """``(c, h)`` of the tilted fold with peak ``p``, second fixed point ``q`` and tilt ``kappa`` (exact)."""
+    k2 = kappa * kappa
+    return (3 * p + k2 * q) / (k2 + 3), (p - q) * kappa / (k2 + 3)
+
+
+def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
+    """``(score, kappa)``: the largest normalised smallest gap over ``kappas`` for the peak at ``phi_c``.
+
+    The gap is the smallest difference of values after the fold between
+    neighbours of different labels (in the order of ``|phi - phi_c|``), over
+    the peak value ``sqrt(6 (kappa^2 + 3))`` of the fold in units of
+    ``3 sqrt 2`` (the plain fold's), discounted below ``h_soft`` like a plain fold's.
+    """
+    p = q - backend.reciprocal(phi_c)
+    p_frac = backend.to_fraction(p)
+    sign = 1 if p > q else -1
+    o = np.argsort(np.abs(phi - phi_c), kind="stable")
+    mask = ls[o][1:] != ls[o][:-1]
+    if not mask.any():
+        return np.inf, kappas[0] * sign
+    a, b = o[:-1][mask], o[1:][mask]
+    sub = np.union1d(a, b)
+    ia, ib = np.searchsorted(sub, a), np.searchsorted(sub, b)
+    best = (-1.0, kappas[0] * sign)
+    for k in kappas:
+        kappa = k * sign
+        c, h = tilted_fold(p_frac, q_frac, kappa)
+        vals = backend.fold(ts[sub], c, h, 0, kappa)
+        with np.errstate(invalid="ignore"):
+            gap = float(np.min(backend.to_float(vals[ia] - vals[ib])))
+        if not gap > 0:
+            continue
+        score = gap / float(np.sqrt((float(kappa) ** 2 + 3) / 3)) * min(1.0, float(h) / (h_soft * PEAK))
+        if score > best[0]:
+            best = (score, kappa)
+    return max(best[0], 0.0), best[1]
+
+
+def tilted_results(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_random: int, edge: int,
+                   uniform: int, top: int, h_soft: float, kappas=KAPPAS, positions=(0.3, 0.5, 0.7),
+                   offsets=Q_OFFSETS) -> list:
+    """Scored tilted folds that remove runs, as ``(runs, gap, tilt)`` with ``tilt = (p_lo, p_hi, q, kappa)``.
+
+    ``ts`` are the sorted values of a float or fixed-point view,
+    ``candidates`` the plain planner's candidate generator (applied to
+    ``phi``).  ``p_lo < p_hi`` (exact) is the window around the chosen peak
+    inside its label cell.  ``kappas`` and ``positions`` (in the cell) are
+    the choices scored for each of at most ``top // 4`` candidates per ``q``,
+    ``offsets`` the distances of ``q`` beyond either end (in spreads).
+    """
+    out = []
+    spread_q = backend.to_fraction(spread)
+    run_start, run_end = run_bounds(ls)
+    quota = max(2, top // 4)
+    for off in offsets:
+        for end in (-1, 1):
+            edge_q = backend.to_fraction(ts[-1] if end > 0 else ts[0])
+            target = edge_q + end * off * spread_q
+            q_frac = simplest_between(target - off * spread_q / 8, target + off * spread_q / 8)
+            q = backend.scalar(q_frac)
+            with np.errstate(over="ignore", divide="ignore"):
+                phi = backend.reciprocal(q - ts)
+            if not np.all(phi[1:] >= phi[:-1]):  # rounding broke the order: skip this q
+                continue
+            pspread = phi[-1] - phi[0]
+            cand = candidates(phi, ls, pspread, backend, rng, n_random, edge, uniform)
+            runs = runs_after(phi, ls, cand)
+            good = np.nonzero(runs < runs_now)[0]
+            if not len(good):
+                continue
+            best = int(runs[good].min())
+            pool = good[runs[good] <= best + 1]
+            if len(pool) > quota:
+                pool = rng.choice(pool, size=quota, replace=False)
+            res = backend.resolution() * backend.as_float(pspread)
+            for k in pool:
+                c0 = cand[k]
+                dl, dr = label_cell(phi, ls, c0, run_start, run_end, half=backend.half)
+                if not (backend.as_float(dl) > res and backend.as_float(dr) > res):
+                    continue
+                lo = c0 - min(dl, pspread)
+                width = min(dl, pspread) + min(dr, pspread)
+                scored = [(_best_tilt(ts, ls, phi, lo + backend.times(width, pos), q, q_frac, backend, h_soft, kappas),
+                           pos) for pos in positions]
+                (gap, kappa), pos = max(scored, key=lambda x: x[0][0])
+                phi_c = lo + backend.times(width, pos)
+                tenth = backend.times(width, 0.1)
+                ends = sorted(backend.to_fraction(q - backend.reciprocal(phi_c + s * tenth)) for s in (-1, 1))
+                out.append((int(runs[k]), gap, (ends[0], ends[1], q_frac, kappa)))
+    return out
+
+
+def tilted_choice(tilt):
+    """``(c, h, kappa)`` exact for a chosen ``tilt = (p_lo, p_hi, q, kappa)``: the simplest peak in the window."""
+    p_lo, p_hi, q, kappa = tilt
+    p = simplest_between(p_lo, p_hi)
+    c, h = tilted_fold(p, q, kappa)
+    return c, h, kappa
