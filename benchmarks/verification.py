@@ -129,12 +129,27 @@ def best_of(fn, repeats):
     return best, value
 
 
-def run(sizes, repeats, seed, which="default"):
+def cached_network(points, labels, which, cache: Path | None, m: int, seed: int):
+    """:func:`build_network`, kept as a network file in ``cache`` (a built m = 2000 network takes minutes)."""
+    from lnnet_construct.io.network_file import load_network, save_network
+
+    path = None if cache is None else cache / f"{which}-m{m}-seed{seed}.json"
+    if path is not None and path.exists():
+        net = load_network(str(path))
+        return net, net.meta.get("benchmark_source", which) + f" (cached: {path.name})"
+    net, source = build_network(points, labels, which)
+    if path is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        save_network(net.with_meta(benchmark_source=source), str(path))
+    return net, source
+
+
+def run(sizes, repeats, seed, which="default", cache=None):
     rows = []
     for m in sizes:
         points, labels = make_data(m, seed)
         t = time.perf_counter()
-        net, source = build_network(points, labels, which)
+        net, source = cached_network(points, labels, which, cache, m, seed)
         t_build = time.perf_counter() - t
         layers = float_layers(net)
         X = np.array([[float(v) for v in p] for p in points])
@@ -192,10 +207,12 @@ def main(argv=None):
     ap.add_argument("--network", choices=("default", "standin"), default="default",
                     help="default: construct.build (falls back to the stand-in if unavailable); standin: the stand-in")
     ap.add_argument("--out", default=str(RESULTS / "verification.json"))
+    ap.add_argument("--cache", default=None,
+                    help="directory keeping the built networks (reused when present; build time then 0)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(HEADER, flush=True)
-    rows = run(sizes, args.repeats, args.seed, args.network)
+    rows = run(sizes, args.repeats, args.seed, args.network, None if args.cache is None else Path(args.cache))
     for r in rows:
         print(f"m={r['m']}: {r['network']}")
     doc = {

@@ -290,3 +290,37 @@ def test_replay_parser_agrees_with_the_package_parser(text):
         wlo, whi = exact_bounds(want, 300)
         assert lo <= whi and wlo <= hi  # both enclose the same number
         assert hi - lo <= Fraction(1, 2**150) * (1 + abs(lo))
+
+
+def test_replay_accepts_and_rejects_certificates_of_tilted_chains():
+    from lnnet_construct.construct.realise import Readout, realise
+    from lnnet_construct.construct.tracker import Fold
+
+    folds = [Fold(Fraction(1), Fraction(1, 2), Fraction(1), Fraction(2)), Fold(Fraction(3), Fraction(1), Fraction(1), Fraction(-1, 3))]
+    net = realise([Fraction(1)], folds, Readout("sign", (Fraction(2), 1), (0, 1)), ["neg", "pos"])
+    pts = [[Fraction(t, 4)] for t in range(-8, 16)]
+    labs = [oracle_class(net, p) for p in pts]
+    labs[5] = "neg" if labs[5] == "pos" else "pos"  # one wrong label: REFUTED
+    rep = verify(net, pts, labs)
+    assert rep.refuted == 1 and rep.verified == len(pts) - 1
+    cert = build_certificate(rep, net, pts, labs)
+    assert cert["mode"] == "chain"
+    assert replay_certificate(cert).accepted
+    v = _first(cert, "VERIFIED")
+
+    def label(c):
+        c["labels"][v] = [x for x in c["network"]["classes"] if str(x) != c["labels"][v]][0]
+
+    def enclosure_shift(c):
+        lo, hi = c["entries"][v]["enclosures"][1]
+        c["entries"][v]["enclosures"][1] = [_shift(lo, Fraction(1, 10**6)), _shift(hi, Fraction(1, 10**6))]
+
+    def tilt(c):  # the second affine layer is v1 r^T with r = v2 + 2 v1 = (3, -1, -2): tilt it to 2.1
+        w = c["network"]["layers"][2]["weight"]
+        for row, sign in ((0, 1), (1, -1)):
+            w[row][0] = _shift(w[row][0], sign * Fraction(1, 10))
+            w[row][1] = _shift(w[row][1], -sign * Fraction(1, 10))
+
+    for edit in (label, enclosure_shift, tilt):
+        res = _tampered(cert, edit)
+        assert not res.accepted and res.failures, edit.__name__

@@ -17,11 +17,12 @@ then exact in ``(p, q, kappa)``:
 with ``kappa`` of the sign of ``p - q``; ``kappa`` moves no pair, only the
 values (it plays the part ``h`` plays for a plain fold).
 
-The planner tries them where a plain fold removes no run: there, two
-dense clusters at the ends of the range often leave no reflection that
-merges anything, while a pairing that compresses one side does.  Only with
-``eps = 0`` (with ``eps > 0`` the pairing depends on an irrational effective
-height), on float and fixed-point views.
+The planner scores them next to plain folds (:mod:`.greedy`, step 3).  They
+matter most where a plain fold removes no run: there, two dense clusters at
+the ends of the range often leave no reflection that merges anything, while
+a pairing that compresses one side does.  Only with ``eps = 0`` (with
+``eps > 0`` the pairing depends on an irrational effective height), on float
+and fixed-point views.
 
 Examples
 --------
