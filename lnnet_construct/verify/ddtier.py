@@ -23,9 +23,13 @@ radius ``R`` a float.  One layer:
    with ``K``'s), and ``gm ≈ N / sqrt(D^2 + F)`` is within
    ``ε |gm| + eN / sqrt(ulo^2 + F)`` of ``g(D)``.
 3. ``R' = L Rs + ε |gm|`` (plus the ``eN`` term) with ``L`` an upper bound of
-   ``|g'|`` on ``|s| in [ulo, uhi]``: ``|g'(u)| = |J F - K u| / (u^2 + F)^{3/2}
-   <= (|J| F + |K| uhi) / (ulo^2 + F)^{3/2}``, and globally
-   ``<= |J| / sqrt(F) + 2|K| / (3 sqrt(3) F)``.  The float
+   ``|g'|`` on the ball, ``|s| in [ulo, uhi]``: ``|g'(s)| = |J F - K s| /
+   (s^2 + F)^{3/2}``.  Its numerator is affine in ``s``, so on the ball it is
+   at most ``|J F - K Dh| + |K| (|Dl| + Rs)``; ``fl(jh fh - kh Dh)`` is within
+   ``2^-50 (|J| F + |K Dh|)`` of ``J F - K Dh`` (the constants' ``2u`` and
+   three roundings); ``J = 0`` gives ``|K| uhi``.  The denominator is at
+   least ``(ulo^2 + F)^{3/2}``, and globally
+   ``|g'| <= |J| / sqrt(F) + 2|K| / (3 sqrt(3) F)``.  The float
    operations computing ``Rs``, ``ulo``, ``uhi``, ``L`` and ``R'`` each have
    relative error at most ``u`` on non-negative operands; every result is
    widened by the factor ``1 ± 2^-40`` in the safe direction.
@@ -246,10 +250,14 @@ def dd_chain_balls(chain: Chain, sigma1: list):
             q += f_lo
             q *= 1 - _WIDEN
             den = q * np.sqrt(q)
-            num = kabs_up * uhi
-            if jh != 0:
-                num += jabs_up * fh * (1 + _WIDEN)
-                num *= 1 + _WIDEN
+            if jh == 0:
+                num = kabs_up * uhi
+            else:
+                # |J F - K s| on the ball: affine in s, so its value at Dh plus |K| times the distance
+                num = np.abs(jh * fh - kh * Dh)
+                num += 2.0**-50 * (jabs_up * fh + kabs_up * aDh)
+                num += kabs_up * (aDl + Rs)
+                num *= (1 + _WIDEN) ** 2
             L = np.minimum(num / den, lglob)  # the constants include two widenings
             aG = np.abs(Gh)
             R = L * Rs
