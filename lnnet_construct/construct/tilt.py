@@ -76,19 +76,31 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
     a, b = o[:-1][mask], o[1:][mask]
     sub = np.union1d(a, b)
     ia, ib = np.searchsorted(sub, a), np.searchsorted(sub, b)
-    best = (-1.0, kappas[0] * sign)
-    for k in kappas:
-        kappa = k * sign
-        c, h = tilted_fold(p_frac, q_frac, kappa)
-        vals = backend.fold(ts[sub], c, h, 0, kappa)
-        with np.errstate(invalid="ignore"):
-            gap = float(np.min(backend.to_float(vals[ia] - vals[ib])))
-        if not gap > 0:
-            continue
-        score = gap / float(np.sqrt((float(kappa) ** 2 + 3) / 3)) * min(1.0, float(h) / (h_soft * PEAK))
-        if score > best[0]:
-            best = (score, kappa)
-    return max(best[0], 0.0), best[1]
+    signed = [k * sign for k in kappas]
+    if backend.dtype is not object:  # float views: every tilt at once, in the view's floats
+        dt = backend.dtype
+        kap = np.array([float(k) for k in signed], dtype=dt)[:, None]
+        k2 = kap * kap
+        c = (3 * p + k2 * q) / (k2 + 3)
+        h = (p - q) * kap / (k2 + 3)
+        d = ts[sub][None, :] - c
+        with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+            vals = (6 * h + 2 * kap * d) / np.sqrt((2 * d * d + 6 * h * h) / 3)
+            gaps = np.min(vals[:, ia] - vals[:, ib], axis=1).astype(np.float64)
+        hs = h[:, 0].astype(np.float64)
+    else:  # fixed point: exact parameters, big-int folds
+        gaps, hs = [], []
+        for kappa in signed:
+            c, h = tilted_fold(p_frac, q_frac, kappa)
+            vals = backend.fold(ts[sub], c, h, 0, kappa)
+            gaps.append(float(np.min(backend.to_float(vals[ia] - vals[ib]))))
+            hs.append(float(h))
+        gaps, hs = np.array(gaps), np.array(hs)
+    scale = np.sqrt((np.array([float(k) for k in signed]) ** 2 + 3) / 3)
+    with np.errstate(invalid="ignore"):
+        score = np.where(gaps > 0, gaps, 0.0) / scale * np.minimum(1.0, hs / (h_soft * PEAK))
+    k = int(np.argmax(score))
+    return float(score[k]), signed[k]
 
 
 def tilted_results(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_random: int, edge: int,
