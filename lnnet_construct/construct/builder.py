@@ -17,8 +17,8 @@ Methods (MATH.md §3):
   gaps of the exact choice.
 * ``"default"`` — ours (:mod:`.greedy`): the projection with fewest label runs,
   then folds that each remove as many runs as possible while keeping the gaps
-  between neighbours of different labels wide (plain folds, and tilted ones
-  where no plain fold removes a run: :mod:`.tilt`); short rational weights.
+  between neighbours of different labels wide (plain and tilted folds:
+  :mod:`.greedy`, :mod:`.tilt`); short rational weights.
   Its depth is at most the theorem's ``m - max(K, 2)`` (at that bound, or
   after ``STALL_LAYERS`` layers in a row that remove no run, the paper's plan
   is used instead).  For binary labels the paper needs at least

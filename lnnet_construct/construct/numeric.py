@@ -74,9 +74,9 @@ PEAK = 3.0 * 2.0**0.5
 
 
 def fold_float(v: np.ndarray, c, h, eps, kappa=0) -> np.ndarray:
-    """``F_{c,h,eps,kappa}`` on a numpy float array, with scalars of its type (not rigorous)."""
+    """``F_{c,h,eps,kappa}`` on a numpy float array, with scalars (or broadcasting arrays) of its type (not rigorous)."""
     d = v - c
-    num = 6.0 * h if not kappa else 6.0 * h + 2.0 * kappa * d
+    num = 6.0 * h + 2.0 * kappa * d if np.any(kappa) else 6.0 * h
     with np.errstate(under="ignore"):
         return num / np.sqrt((2.0 * (d * d) + 6.0 * h * h) / 3.0 + eps)
 

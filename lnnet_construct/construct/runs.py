@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["count_runs_sorted", "run_bounds", "runs_after", "label_cell", "opposite_gap"]
+__all__ = ["count_runs_sorted", "run_bounds", "runs_after", "label_cell", "opposite_gap", "argsort_rows"]
 
 #: Window sizes in which :func:`runs_after` batches its candidates.
 _BUCKETS = (16, 64, 256, 1024, 4096, 16384, 65536, 1 << 20)
@@ -92,7 +92,7 @@ def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
             for s in range(0, len(sel), step):
                 ch = sel[s:s + step]
                 d = np.abs(ts[idx][None, :] - cands[ch][:, None])
-                lab = small[idx][_argsort_rows(d)]
+                lab = small[idx][argsort_rows(d)]
                 r = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
                 if B < n:  # the tail beyond the window keeps its order
                     if side:
@@ -105,7 +105,7 @@ def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
     return out
 
 
-def _argsort_rows(d: np.ndarray) -> np.ndarray:
+def argsort_rows(d: np.ndarray) -> np.ndarray:
     """Row-wise argsort; object arrays of nonnegative ints (the fixed-point view) sort by exact int64 keys.
 
     The keys are the top 62 bits of every distance (a monotone map), so only

@@ -40,9 +40,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .numeric import PEAK
+from .numeric import PEAK, fold_float
 from .rational import simplest_between
-from .runs import label_cell, run_bounds, runs_after
+from .runs import argsort_rows, label_cell, run_bounds, runs_after
 
 __all__ = ["KAPPAS", "Q_OFFSETS", "tilted_choice", "tilted_fold", "tilted_results"]
 
@@ -69,7 +69,7 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
     p = q - backend.reciprocal(phi_c)
     p_frac = backend.to_fraction(p)
     sign = 1 if p > q else -1
-    o = np.argsort(np.abs(phi - phi_c), kind="stable")
+    o = argsort_rows(np.abs(phi - phi_c)[None, :])[0]
     mask = ls[o][1:] != ls[o][:-1]
     if not mask.any():
         return np.inf, kappas[0] * sign
@@ -83,9 +83,8 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
         k2 = kap * kap
         c = (3 * p + k2 * q) / (k2 + 3)
         h = (p - q) * kap / (k2 + 3)
-        d = ts[sub][None, :] - c
         with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
-            vals = (6 * h + 2 * kap * d) / np.sqrt((2 * d * d + 6 * h * h) / 3)
+            vals = fold_float(ts[sub][None, :], c, h, dt(0), kap)
             gaps = np.min(vals[:, ia] - vals[:, ib], axis=1).astype(np.float64)
         hs = h[:, 0].astype(np.float64)
     else:  # fixed point: exact parameters, big-int folds

@@ -260,6 +260,17 @@ class _StageConsts:
 # chain tier
 
 
+def _centre_float(st: Stage):
+    """``(s0, e0)``: the stage's centre ``sigma0`` as a moderate float within ``e0/2`` of it, or None."""
+    sigma0 = st.arb(_CONST_BITS)[0]
+    with _arb_prec(_CONST_BITS):
+        s0 = _mid_float(sigma0)
+        if s0 is None or abs(s0) > 2.0**500:
+            return None
+        e0 = 2.0 * _upper_float((sigma0 - flint.arb(s0)).abs_upper()) if not sigma0.is_exact() else 0.0
+    return (s0, e0) if math.isfinite(e0) else None
+
+
 class _FastLayer:
     """Float constants of a fast fold layer (None from :meth:`make` when it does not apply)."""
 
@@ -270,15 +281,11 @@ class _FastLayer:
         if not ro.a_zero:
             return None
         self = cls()
-        sigma0 = st.arb(_CONST_BITS)[0]
+        centre = _centre_float(st)
+        if centre is None:
+            return None
+        s0, self.e0 = centre
         with _arb_prec(_CONST_BITS):
-            s0 = _mid_float(sigma0)
-            if s0 is None or abs(s0) > 2.0**500:
-                return None
-            e0 = 2.0 * _upper_float((sigma0 - flint.arb(s0)).abs_upper()) if not sigma0.is_exact() else 0.0
-            if not math.isfinite(e0):
-                return None
-            self.e0 = e0
             self.s0col = np.array([[s0], [-s0]])
             self.zero = ro.b1_zero
             if self.zero:
@@ -313,16 +320,14 @@ class _TiltLayer:
         if ro.a_zero or ro.b1_zero or st.e1_zero:
             return None
         self = cls()
-        sigma0, C = st.arb(_CONST_BITS)[:2]
-        A, _, sstar, K, F = ro.arb(_CONST_BITS)
+        centre = _centre_float(st)
+        if centre is None:
+            return None
+        _, _, sstar, K, F = ro.arb(_CONST_BITS)
+        J = ro.slope(_CONST_BITS)
         with _arb_prec(_CONST_BITS):
-            s0 = _mid_float(sigma0)
-            if s0 is None or abs(s0) > 2.0**500:
-                return None
-            e0 = 2.0 * _upper_float((sigma0 - flint.arb(s0)).abs_upper()) if not sigma0.is_exact() else 0.0
-            J = A / C.sqrt()
             j, k, f = _near_ball(J), _near_ball(K), _near_ball(F)
-            if j is None or k is None or f is None or not math.isfinite(e0):
+            if j is None or k is None or f is None:
                 return None
             if not (2.0**-400 <= abs(j) <= 2.0**400 and 2.0**-400 <= abs(k) <= 2.0**400 and 2.0**-400 <= f <= 2.0**400):
                 return None
@@ -330,7 +335,7 @@ class _TiltLayer:
             if k < 0:
                 gs = -gs
             ss, gv = _ball_interval(sstar), _ball_interval(gs)
-        self.s0, self.e0, self.J, self.K, self.F = s0, e0, j, k, f
+        (self.s0, self.e0), self.J, self.K, self.F = centre, j, k, f
         self.ss_lo, self.ss_hi = float(ss.lo), float(ss.hi)
         self.gs_lo, self.gs_hi = float(gv.lo), float(gv.hi)
         if not all(math.isfinite(x) for x in (self.ss_lo, self.ss_hi, self.gs_lo, self.gs_hi)):

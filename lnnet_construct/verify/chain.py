@@ -293,6 +293,14 @@ class Readout:
             sstar = self.A * E1 / (B1 * C)
         return self.A, B1, sstar
 
+    def slope(self, prec: int):
+        """``J = A/sqrt(C)`` as an arb ball: ``g(s) = (J s + K)/sqrt(s^2 + F)`` (0 for a plain fold)."""
+        if self.a_zero:
+            return flint.arb(0)
+        C = self.stage.arb(prec)[1]
+        with _precision(prec):
+            return to_arb(self.A, prec) / C.sqrt()
+
     def arb(self, prec: int):
         """``(A, B', s*, K, F)`` as arb balls at ``prec`` bits, ``K = B'/sqrt(C)``, ``F = E'/C``.
 

@@ -161,13 +161,14 @@ def _plan(chain: Chain):
         st = chain.stages[k]
         if ro.b1_zero or st.e1_zero:
             return False
-        sigma0, C = st.arb(_PREC)[:2]
-        A, _, _, K, F = ro.arb(_PREC)
+        sigma0 = st.arb(_PREC)[0]
+        _, _, _, K, F = ro.arb(_PREC)
+        J = ro.slope(_PREC)
         with ArbArith(_PREC).active():
             s0 = _dd_const(sigma0)
             kd = _dd_const(K)
             fd = _dd_const(F)
-            jd = (0.0, 0.0, 0.0) if ro.a_zero else _dd_const(A / C.sqrt())
+            jd = (0.0, 0.0, 0.0) if ro.a_zero else _dd_const(J)
         if s0 is None or kd is None or fd is None or jd is None:
             return False
         kh, kl, kerr = kd
