@@ -60,6 +60,31 @@ def test_fixed_point_runs_match_brute_force(case, bits):
     assert runs_after(ti, ls, ci).tolist() == [brute_runs(list(ti), ls, c) for c in ci]
 
 
+@st.composite
+def long_run_sets(draw):
+    ts, _, cands = draw(line_sets())
+    n = len(ts)
+    # long runs, so that the end-point screen is used (fewer than n/2 end points)
+    lengths = draw(st.lists(st.integers(5, 40), min_size=1, max_size=n))
+    runs = np.repeat(np.arange(len(lengths)) % draw(st.integers(2, 3)), lengths)
+    ls = np.resize(runs, n)
+    centres = (ts[draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=20))] + 0.25)
+    return ts, ls, np.concatenate([cands, centres])
+
+
+@settings(max_examples=60, deadline=None)
+@given(long_run_sets(), st.integers(0, 40))
+@example((np.arange(12.0), np.repeat([0, 1, 0], 4), np.array([5.5, 1.5, 3.75])), 0)
+@example((np.arange(12.0), np.repeat([0, 1, 0], 4), np.array([5.5, 1.5, 3.75])), 3)
+def test_screened_runs_are_exact_up_to_the_threshold_and_lower_bounds_above_it(case, upto):
+    ts, ls, cands = case
+    got = runs_after(ts, ls, cands, upto=upto)
+    want = np.array([brute_runs(ts, ls, c) for c in cands])
+    exact = want <= upto
+    assert got[exact].tolist() == want[exact].tolist()
+    assert np.all(got[~exact] <= want[~exact]) and np.all(got[~exact] > upto)
+
+
 def test_windows_are_used_for_end_candidates():
     # 5000 points: a tuck at the left end must not need a 5000-wide sort to be right
     rng = np.random.default_rng(1)

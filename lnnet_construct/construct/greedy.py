@@ -17,7 +17,9 @@ result is constant.  Each layer:
    random centres and two monotone folds.
 2. **Runs.** For every candidate the label sequence after the fold is
    counted exactly (:func:`.runs.runs_after`, priced by the window of
-   points that actually interleave).
+   points that actually interleave).  Once runs are long, the candidates
+   are first counted on the end points of the runs alone, a lower bound,
+   and only those that may not add a run are counted on all points.
 3. **Cell and conditioning.** For the candidates of the two most
    progressive run counts, and a few of every gentler one, the label cell
    ``(c - δ_L, c + δ_R)`` is found; five positions inside it and a grid of
@@ -231,8 +233,9 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     n_labels = len(np.unique(ls))
     cand = candidates(ts, ls, spread, backend, rng, n_random, edge, uniform)
 
-    # 2. runs after the fold
-    runs = runs_after(ts, ls, cand)
+    # 2. runs after the fold (exact up to the present count, above it perhaps a lower bound)
+    runs_now = count_runs_sorted(ls)
+    runs = runs_after(ts, ls, cand, upto=runs_now)
 
     # 3. cells and conditioning for the best candidates
     run_start, run_end = run_bounds(ls)
@@ -241,13 +244,16 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     # the two most progressive levels in depth, then a few from every gentler level (their
     # smaller windows keep gaps wider), and a few that remove nothing
     levels = np.unique(runs)
-    levels = levels[levels <= count_runs_sorted(ls)] if gentle else levels[levels <= best_runs + 1]
+    levels = levels[levels <= runs_now] if gentle else levels[levels <= best_runs + 1]
     for lev in levels:
         quota = top if lev <= best_runs + 1 else max(2, top // 5)
         pool = np.nonzero(runs == lev)[0]
         if len(pool) > quota:
             pool = rng.choice(pool, size=quota, replace=False)
         picked.extend(int(k) for k in pool)
+    unsure = [k for k in picked if runs[k] > runs_now]
+    if unsure:
+        runs[unsure] = runs_after(ts, ls, cand[unsure])
     hs = H_GRID[::h_stride] * (fspread if fspread > 0 else 1.0)
     resolution = backend.resolution() * (fspread if fspread > 0 else 1.0)
 
@@ -281,7 +287,6 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         kk = int(np.argmax(g))
         results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread, None))
 
-    runs_now = count_runs_sorted(ls)
     idle = min(r[0] for r in results) >= runs_now
     fast_view = isinstance(backend, FloatBackend)
     if tilt and eps == 0 and not isinstance(backend, MpBackend) and (idle or fast_view):

@@ -65,13 +65,30 @@ def _suffix_prefix_runs(ls: np.ndarray):
     return suf, pre
 
 
-def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
+def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_000) -> np.ndarray:
     """Number of label runs after folding the sorted values ``ts`` at each centre in ``cands``.
 
     Ties in ``|t - c|`` between different labels are the caller's concern
     (centres are taken inside label cells, where there are none).
+
+    With ``upto``, only counts up to ``upto`` are exact; the others are
+    lower bounds above it.  The candidates are first counted on the end
+    points of the runs alone (few, once runs are long): dropping points never
+    adds a run, and the count is exact when no two runs of different labels
+    interleave.  Those that may be at most ``upto`` are then counted on all
+    points.
     """
     n = len(ts)
+    if upto is not None:
+        keep = np.flatnonzero(np.concatenate([[True], ls[1:] != ls[:-1]]) | np.concatenate([ls[1:] != ls[:-1], [True]]))
+        if 2 * len(keep) > n:  # runs still short: the screen would not pay
+            return runs_after(ts, ls, cands, max_elems=max_elems)
+        cands = np.asarray(cands, dtype=ts.dtype)
+        out = runs_after(ts[keep], ls[keep], cands, max_elems=max_elems)
+        todo = np.flatnonzero(out <= upto)
+        if len(todo):
+            out[todo] = runs_after(ts, ls, cands[todo], max_elems=max_elems)
+        return out
     cands = np.asarray(cands, dtype=ts.dtype)
     suf, pre = _suffix_prefix_runs(ls)
     p = np.searchsorted(ts, cands)
@@ -87,12 +104,19 @@ def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
             sel = todo[left_short[todo] == side]
             if not len(sel):
                 continue
-            idx = np.arange(B) if side else np.arange(n - B, n)
+            lo = 0 if side else n - B
+            k = np.arange(B)
             step = max(1, max_elems // B)
             for s in range(0, len(sel), step):
                 ch = sel[s:s + step]
-                d = np.abs(ts[idx][None, :] - cands[ch][:, None])
-                lab = small[idx][argsort_rows(d)]
+                # each row: the window's left part reversed, then its right part -- two ascending runs of
+                # distances, which a stable sort merges in linear time
+                split = (p[ch] - lo)[:, None]
+                cols = lo + np.where(k < split, split - 1 - k, k)
+                d = ts[cols]
+                d -= cands[ch][:, None]
+                np.abs(d, out=d)
+                lab = np.take_along_axis(small[cols], argsort_rows(d, stable=True), axis=1)
                 r = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
                 if B < n:  # the tail beyond the window keeps its order
                     if side:
@@ -105,15 +129,16 @@ def runs_after(ts, ls, cands, max_elems: int = 4_000_000) -> np.ndarray:
     return out
 
 
-def argsort_rows(d: np.ndarray) -> np.ndarray:
+def argsort_rows(d: np.ndarray, stable: bool = False) -> np.ndarray:
     """Row-wise argsort; object arrays of nonnegative ints (the fixed-point view) sort by exact int64 keys.
 
     The keys are the top 62 bits of every distance (a monotone map), so only
     equal keys can disagree with the exact order; rows with such ties are
-    sorted exactly.
+    sorted exactly.  ``stable`` keeps equal values in place (and merges rows
+    made of a few ascending runs in linear time).
     """
     if d.dtype != object or not isinstance(d.flat[0], int):
-        return np.argsort(d, axis=1)
+        return np.argsort(d, axis=1, kind="stable" if stable else None)
     shift = max(0, int(d.max()).bit_length() - 62)
     keys = np.right_shift(d, shift).astype(np.int64) if shift else d.astype(np.int64)
     order = np.argsort(keys, axis=1, kind="stable")

@@ -130,7 +130,7 @@ def tilted_results(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n
                 continue
             pspread = phi[-1] - phi[0]
             cand = candidates(phi, ls, pspread, backend, rng, n_random, edge, uniform)
-            runs = runs_after(phi, ls, cand)
+            runs = runs_after(phi, ls, cand, upto=runs_now - 1)
             good = np.nonzero(runs < runs_now)[0]
             if not len(good):
                 continue
