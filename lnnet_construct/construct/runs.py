@@ -81,7 +81,7 @@ def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_00
     n = len(ts)
     if upto is not None:
         keep = np.flatnonzero(np.concatenate([[True], ls[1:] != ls[:-1]]) | np.concatenate([ls[1:] != ls[:-1], [True]]))
-        if 2 * len(keep) > n:  # runs still short: the screen would not pay
+        if 5 * len(keep) > 4 * n:  # runs still short: the screen would not pay
             return runs_after(ts, ls, cands, max_elems=max_elems)
         cands = np.asarray(cands, dtype=ts.dtype)
         out = runs_after(ts[keep], ls[keep], cands, max_elems=max_elems)
