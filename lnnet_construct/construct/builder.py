@@ -295,9 +295,10 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     total = max(st.runs - max(k, 2), 1)
     extra: dict = {}
     n = ds.m
-    # candidate budget: about 0.6 million (candidate, point) pairs per layer
-    opts = {"n_random": int(min(2000, max(100, 600_000 // max(n, 1)))),
-            "uniform": int(min(1000, max(50, 300_000 // max(n, 1)))), **PLANNER_OPTIONS}
+    # candidate budget: about 0.6 million (candidate, point) pairs per layer, but never fewer candidates
+    # than at m = 2000 (with half of them, m = 2000 and 4096 stalled and fell back to the paper's plan)
+    opts = {"n_random": int(min(2000, max(300, 600_000 // max(n, 1)))),
+            "uniform": int(min(1000, max(150, 300_000 // max(n, 1)))), **PLANNER_OPTIONS}
     last_progress = 0
     while not is_done(st.run_labels, k):
         if tracker.depth >= bound:

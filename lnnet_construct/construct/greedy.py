@@ -33,7 +33,7 @@ result is constant.  Each layer:
    float views at every layer, over the second fixed point ``q``, the peak
    and the tilt; on fixed-point views only where no plain fold removes a
    run, and with few choices.  (Measured on random labels: 37 instead of 57
-   layers at m = 256, 255 instead of 434 at m = 1024, 761 at m = 2000, where
+   layers at m = 256, 282 instead of 434 at m = 1024, 761 at m = 2000, where
    plain folds alone stall.)
 4. **Choice.** Minimise ``runs + beta * (decades of gap lost)``, with
    ``beta`` spreading the decades between the present smallest gap and
