@@ -257,3 +257,28 @@ def test_a_stalled_default_plan_falls_back_to_the_paper(monkeypatch):
     net = res.network
     assert "stalled" in net.meta["fallback"]
     assert net.depth == 6 and classifies_all(net, pts, labels)
+
+
+def test_an_idle_streak_widens_the_candidate_search(monkeypatch):
+    import lnnet_construct.construct.builder as B
+    from lnnet_construct.construct.greedy import FoldChoice, choose_fold
+
+    asked = []
+
+    def idle_then_plan(values, labels, backend, eps, rng, **kw):
+        asked.append(kw["n_random"])
+        if len(asked) <= 9:  # monotone folds: they remove no run
+            lo = min(backend.to_fraction(v) for v in values)
+            return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
+        return choose_fold(values, labels, backend, eps, rng, **kw)
+
+    monkeypatch.setattr(B, "choose_fold", idle_then_plan)
+    monkeypatch.setattr(B, "IDLE_STEP", 3)
+    pts = [(Fraction(i),) for i in range(24)]
+    labels = [0, 1] * 12
+    net = build_with_history(pts, labels).network
+    assert "fallback" not in net.meta
+    base = asked[0]
+    # x2 after 3 idle layers, x4 after 6, x8 (the cap) after 9 and on, back to x1 once a run goes
+    assert asked[:10] == [base] * 3 + [2 * base] * 3 + [4 * base] * 3 + [8 * base]
+    assert asked[-1] == base and classifies_all(net, pts, labels)

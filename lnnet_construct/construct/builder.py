@@ -21,7 +21,8 @@ Methods (MATH.md §3):
   :mod:`.greedy`, :mod:`.tilt`); short rational weights.
   Its depth is at most the theorem's ``m - max(K, 2)`` (at that bound, or
   after ``STALL_LAYERS`` layers in a row that remove no run, the paper's plan
-  is used instead).  For binary labels the paper needs at least
+  is used instead; every ``IDLE_STEP`` such layers first double the
+  candidates searched, up to eight times).  For binary labels the paper needs at least
   ``R - 2`` layers (``R`` the runs along its projection; each of its merges
   removes at most one run); if ours needs more, it is compared with the
   paper's actual plan when ``m <= PAPER_CHECK_MAX`` and the shallower one is
@@ -81,6 +82,8 @@ PLANNER_OPTIONS: dict = {}
 PAPER_CHECK_MAX = 512
 #: The default plan gives up (for the paper's) after this many layers in a row that remove no run.
 STALL_LAYERS = 100
+#: Every this many layers in a row that remove no run double the planner's candidates (up to 8 times).
+IDLE_STEP = 25
 
 
 @dataclass(frozen=True)
@@ -308,8 +311,12 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             return _paper_instead(ds, eps, progress,
                                   f"the default plan stalled at {st.runs} runs (no fold removed a run in "
                                   f"{STALL_LAYERS} layers); used the paper's plan")
+        # a long idle streak searches more candidates (x2 per IDLE_STEP layers, up to x8) before the stall
+        wider = 2 ** min(3, (tracker.depth - last_progress) // IDLE_STEP)
+        layer_opts = opts if wider == 1 else {**opts, "n_random": opts["n_random"] * wider,
+                                              "uniform": opts["uniform"] * wider}
         for _ in range(4):
-            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **opts)
+            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **layer_opts)
             tracker.apply(choice.c_rel, choice.h, choice.lam, choice.kappa)
             try:
                 st = tracker.certify()
