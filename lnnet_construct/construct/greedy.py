@@ -285,7 +285,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         c = ts[0] - spread
         g = quality(c)
         kk = int(np.argmax(g))
-        results.append((count_runs_sorted(ls), float(g[kk]), c, hs[kk], c - spread, spread, None))
+        results.append((runs_now, float(g[kk]), c, hs[kk], c - spread, spread, None))
 
     idle = min(r[0] for r in results) >= runs_now
     fast_view = isinstance(backend, FloatBackend)

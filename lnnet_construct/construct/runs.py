@@ -79,17 +79,16 @@ def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_00
     points.
     """
     n = len(ts)
-    if upto is not None:
-        keep = np.flatnonzero(np.concatenate([[True], ls[1:] != ls[:-1]]) | np.concatenate([ls[1:] != ls[:-1], [True]]))
-        if 5 * len(keep) > 4 * n:  # runs still short: the screen would not pay
-            return runs_after(ts, ls, cands, max_elems=max_elems)
-        cands = np.asarray(cands, dtype=ts.dtype)
-        out = runs_after(ts[keep], ls[keep], cands, max_elems=max_elems)
-        todo = np.flatnonzero(out <= upto)
-        if len(todo):
-            out[todo] = runs_after(ts, ls, cands[todo], max_elems=max_elems)
-        return out
     cands = np.asarray(cands, dtype=ts.dtype)
+    if upto is not None:
+        change = ls[1:] != ls[:-1]
+        keep = np.flatnonzero(np.concatenate([[True], change]) | np.concatenate([change, [True]]))  # run ends
+        if 5 * len(keep) <= 4 * n:  # else runs are still short and the screen would not pay
+            out = runs_after(ts[keep], ls[keep], cands, max_elems=max_elems)
+            todo = np.flatnonzero(out <= upto)
+            if len(todo):
+                out[todo] = runs_after(ts, ls, cands[todo], max_elems=max_elems)
+            return out
     suf, pre = _suffix_prefix_runs(ls)
     p = np.searchsorted(ts, cands)
     left_short = p <= n - p
