@@ -20,15 +20,16 @@ __all__ = ["Network", "Affine", "LayerNorm", "get_arith", "Sign", "LNNetError", 
 
 
 def __getattr__(name):
-    # Heavier entry points load lazily so `import lnnet_construct` stays fast.
+    # Heavier entry points load lazily so `import lnnet_construct` stays fast.  `verify` is not
+    # handled here: it is the subpackage, which the import system loads and which is callable.
     if name == "build":
         from .construct import build
 
         return build
-    if name in ("verify", "Report"):
-        from . import verify as _v
+    if name == "Report":
+        from .verify import Report
 
-        return getattr(_v, name)
+        return Report
     if name in ("load_network", "save_network", "load_points"):
         from . import io as _io
 

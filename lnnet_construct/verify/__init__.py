@@ -19,7 +19,17 @@ package's one forward pass in interval or ball arithmetic).
 >>> report = verify(net, [[t] for t in range(8)], [0, 1, 1, 0, 0, 1, 0, 1])
 >>> report.exit_code, report.structure, report.verified
 (0, 'chain', 8)
+
+The subpackage itself is callable, so ``from lnnet_construct import verify``
+gives a ``verify`` that works both as the function and as the package:
+
+>>> import lnnet_construct
+>>> lnnet_construct.verify(net, [[0]], [0]).verified
+1
 """
+
+import sys
+import types
 
 from .certificate import build_certificate, write_certificate
 from .engine import BACKENDS, DEFAULT_MAX_BITS, verify
@@ -41,3 +51,13 @@ __all__ = [
     "BACKENDS",
     "DEFAULT_MAX_BITS",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """The ``verify`` package, callable as :func:`verify` (its name clashes with the function's)."""
+
+    def __call__(self, *args, **kwargs):
+        return self.verify(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
