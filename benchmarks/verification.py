@@ -12,10 +12,11 @@ Measured in the same run, on the same network and points:
 
 * ``float``: a plain float64 numpy forward pass written as matrix operations
   (``x @ W.T + b`` and LayerNorm with numpy, points already converted to a
-  float array) — the fair baseline, best of ``--repeats`` runs;
+  float array) — the fair baseline;
 * ``certified``: :func:`lnnet_construct.verify.verify` from exact points to
-  the report (chain detection, tier 1, escalation, exact bookkeeping), best
-  of ``--repeats`` runs;
+  the report (chain detection, tier 1, escalation, exact bookkeeping);
+* both best of ``--repeats`` runs, taken in turns (float, certified, float,
+  ...) so that a change in the machine's speed affects both alike;
 * bits used (largest working precision of any point) against bits needed
   (``-log2`` of the smallest certified relative margin), and the number of
   points escalated beyond float64.
@@ -120,13 +121,16 @@ def float_forward(layers, X):
     return x
 
 
-def best_of(fn, repeats):
-    best, value = float("inf"), None
+def best_of_alternating(fns, repeats):
+    """Best time and last value of each function, running them in turns ``repeats`` times."""
+    best = [float("inf")] * len(fns)
+    values = [None] * len(fns)
     for _ in range(repeats):
-        t = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, value
+        for k, fn in enumerate(fns):
+            t = time.perf_counter()
+            values[k] = fn()
+            best[k] = min(best[k], time.perf_counter() - t)
+    return list(zip(best, values))
 
 
 def cached_network(points, labels, which, cache: Path | None, m: int, seed: int):
@@ -154,13 +158,13 @@ def run(sizes, repeats, seed, which="default", cache=None):
         layers = float_layers(net)
         X = np.array([[float(v) for v in p] for p in points])
         with np.errstate(all="ignore"):
-            t_float, out = best_of(lambda: float_forward(layers, X), max(repeats, 3))
+            (t_float, out), (t_cert, rep) = best_of_alternating(
+                [lambda: float_forward(layers, X), lambda: verify(net, points, labels)], max(repeats, 3))
         if net.decision == "sign":
             pred = np.where(out[:, 0] > 0, 1, np.where(out[:, 0] < 0, 0, -1))
             float_errors = int(sum(net.class_texts[p] != str(lab) if p >= 0 else True for p, lab in zip(pred, labels)))
         else:
             float_errors = None
-        t_cert, rep = best_of(lambda: verify(net, points, labels), repeats)
         bn = rep.bits_needed
         row = {
             "m": m,
@@ -202,7 +206,7 @@ def print_row(r):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="256,1024,2000,4096", help="comma-separated m values")
-    ap.add_argument("--repeats", type=int, default=2, help="best of this many certified runs (float: >= 3)")
+    ap.add_argument("--repeats", type=int, default=2, help="best of this many runs of each (at least 3)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--network", choices=("default", "standin"), default="default",
                     help="default: construct.build (falls back to the stand-in if unavailable); standin: the stand-in")

@@ -255,6 +255,61 @@ def test_double_double_tier_balls_contain_the_oracle_for_tilted_folds(data):
         assert _inside(want, mid - Fraction(rad), mid + Fraction(rad))
 
 
+_F64 = st.floats(allow_nan=False, allow_infinity=False, min_value=-2.0**60, max_value=2.0**60)
+
+
+@given(st.lists(st.tuples(_F64, st.floats(-1.0, 1.0), st.floats(0.0, 2.0**10)), min_size=1, max_size=6))
+@example([(1.0, -1.0, 0.0), (2.0**-1074, 0.0, 0.0), (0.0, 0.0, 2.0**-1074), (-(2.0**52), 0.5, 0.0)])
+def test_double_double_balls_convert_to_outward_float_bounds(rows):
+    import math
+
+    import numpy as np
+
+    from lnnet_construct.verify.ddtier import dd_float_bounds
+
+    # a double-double has |Ml| <= ulp(Mh) / 2: scale the drawn fraction into that range
+    Mh = np.array([r[0] for r in rows])
+    Ml = np.array([r[1] * math.ulp(r[0]) / 2 for r in rows])
+    R = np.array([r[2] * math.ulp(r[0]) for r in rows])
+    lo, hi = dd_float_bounds(Mh, Ml, R)
+    for t in range(len(rows)):
+        M = Fraction(float(Mh[t])) + Fraction(float(Ml[t]))
+        assert Fraction(float(lo[t])) <= M - Fraction(float(R[t]))
+        assert Fraction(float(hi[t])) >= M + Fraction(float(R[t]))
+        assert hi[t] - lo[t] <= 2 * float(R[t]) + 8 * math.ulp(float(Mh[t])) + 2.0**-1070
+
+
+@given(st.data())
+def test_float_head_on_double_double_balls_agrees_with_the_oracle(data):
+    import numpy as np
+
+    from lnnet_construct.verify.batch import head_batch
+    from lnnet_construct.verify.ddtier import dd_chain_arrays, dd_float_bounds
+
+    depth = data.draw(st.integers(2, 7))
+    folds = [(data.draw(fr), data.draw(pos)) for _ in range(depth)]
+    ts = data.draw(st.lists(st.fractions(min_value=-6, max_value=6, max_denominator=10**6), min_size=1, max_size=8))
+    ts += [folds[0][0]]
+    # threshold within 2^-200 of the first point's tau: a near tie of known sign, beyond float64
+    tau0 = oracle_outputs(fold_network([1], folds, ("sign", 0, 1), classes=["neg", "pos"]), [ts[0]])[0]
+    theta = Fraction(int(mpmath.nint(tau0 * 2**300)), 2**300) + data.draw(st.sampled_from([1, -1])) * Fraction(1, 2**200)
+    net = fold_network([1], folds, ("sign", theta, 1), classes=["neg", "pos"])
+    ch = detect_chain(net)
+    labels = np.array(data.draw(st.lists(st.integers(0, 1), min_size=len(ts), max_size=len(ts))))
+    idx, Mh, Ml, R = dd_chain_arrays(ch, [ch.sigma1([t]) for t in ts])
+    lo, hi = dd_float_bounds(Mh, Ml, R)
+    br = head_batch(ch, lo, hi, labels[idx])
+    for row, k in enumerate(idx.tolist()):
+        want = oracle_outputs(net, [ts[k]])[0]
+        if br.status[row] != 0:
+            assert _inside(want, Fraction(br.out_lo[row][0]), Fraction(br.out_hi[row][0]))
+        wins = want > 0 if labels[k] == 1 else want < 0
+        if br.status[row] == 1:
+            assert wins
+        elif br.status[row] == -1:
+            assert not wins
+
+
 def _tilted_net(data, eps_choices=(0, Fraction(1, 10**5), Fraction(3))):
     from lnnet_construct.construct.realise import Readout, realise
     from lnnet_construct.construct.tracker import Fold

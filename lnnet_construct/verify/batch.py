@@ -62,10 +62,10 @@ import numpy as np
 
 from ..arith.interval import Interval, IntervalArith, enclose_fraction
 from ..numbers import Expr
-from .chain import Chain, Readout, Stage
+from .chain import Chain, Readout, Stage, _precision
 from .head import decision_rows, forward_body, split_head
 
-__all__ = ["BatchResult", "chain_batch", "generic_batch", "float_enclosure", "exact_bounds"]
+__all__ = ["BatchResult", "chain_batch", "head_batch", "generic_batch", "float_enclosure", "exact_bounds"]
 
 _KAPPA = 2.0**-48
 _T_MIN = 2.0**-960
@@ -185,13 +185,15 @@ _CONST_BITS = 192
 
 
 def _ball_interval(ball) -> Interval:
-    """Outward float64 interval of an arb ball."""
-    from ..arith.arb import arb_to_interval
+    """Outward float64 interval of an arb ball.
 
-    iv = arb_to_interval(ball)
-    if iv is None:
+    Each end is the exact point ``lower()`` / ``upper()`` converted to a float
+    (within one ulp whatever the rounding, inf beyond the range) and moved
+    one ulp outward.
+    """
+    if not ball.is_finite():
         return Interval(-_INF, _INF)
-    return Interval(enclose_fraction(iv[0])[0], enclose_fraction(iv[1])[1])
+    return Interval(math.nextafter(float(ball.lower()), -_INF), math.nextafter(float(ball.upper()), _INF))
 
 
 class _StageConsts:
@@ -313,7 +315,7 @@ class _FastLayer:
 class _TiltLayer:
     """Float constants of a fast tilted fold layer (``A != 0``; None from :meth:`make` when it does not apply)."""
 
-    __slots__ = ("s0", "e0", "J", "K", "F", "ss_lo", "ss_hi", "gs_lo", "gs_hi")
+    __slots__ = ("s0col", "e0", "J", "Jcol", "K", "F", "ss_lo", "ss_hi", "gs_lo", "gs_hi")
 
     @classmethod
     def make(cls, st: Stage, ro: Readout):
@@ -335,7 +337,9 @@ class _TiltLayer:
             if k < 0:
                 gs = -gs
             ss, gv = _ball_interval(sstar), _ball_interval(gs)
-        (self.s0, self.e0), self.J, self.K, self.F = centre, j, k, f
+        (s0, self.e0), self.J, self.K, self.F = centre, j, k, f
+        self.s0col = np.array([[s0], [-s0]])
+        self.Jcol = np.array([[j], [-j]])
         self.ss_lo, self.ss_hi = float(ss.lo), float(ss.hi)
         self.gs_lo, self.gs_hi = float(gv.lo), float(gv.hi)
         if not all(math.isfinite(x) for x in (self.ss_lo, self.ss_hi, self.gs_lo, self.gs_hi)):
@@ -344,33 +348,51 @@ class _TiltLayer:
 
 
 def _tilt_step(tl: _TiltLayer, X: np.ndarray):
-    """One fast tilted layer on ``X = [lo; -hi]`` (module docstring): ``(new X, bad-column mask or None)``."""
-    lo = np.nextafter(np.nextafter(X[0] - tl.s0, -_INF) - tl.e0, -_INF)
-    hi = np.nextafter(np.nextafter(-X[1] - tl.s0, _INF) + tl.e0, _INF)
-    E = np.vstack([lo, hi])
-    T = E * E + tl.F
-    den = np.sqrt(T)
-    G = (tl.J * E + tl.K) / den
-    err = (abs(tl.J) * np.abs(E) + abs(tl.K)) / den * (2.0**-49 * (1 + 2.0**-40))
-    glo = np.minimum(G[0] - err[0], G[1] - err[1])
-    ghi = np.maximum(G[0] + err[0], G[1] + err[1])
-    inside = (lo <= tl.ss_hi) & (hi >= tl.ss_lo)
-    if tl.K > 0:
-        ghi = np.where(inside, np.maximum(ghi, tl.gs_hi), ghi)
-    else:
-        glo = np.where(inside, np.minimum(glo, tl.gs_lo), glo)
-    out = np.vstack([glo, -ghi])
+    """One fast tilted layer on ``X = [lo; -hi]`` (module docstring): ``(new X, bad-column mask or None)``.
+
+    Both ends go through every numpy call together: rounding is symmetric,
+    so rounding ``-(hi - s0)`` down is rounding ``hi - s0`` up.
+    """
+    E = X - tl.s0col  # [lo - s0; -(hi - s0)]
+    np.nextafter(E, -_INF, out=E)
+    E -= tl.e0
+    np.nextafter(E, -_INF, out=E)  # [s_lo; -s_hi], outward
+    T = E * E
+    T += tl.F
     bad = None
-    if not (T.min() >= _T_MIN and T.max() <= _T_MAX and np.isfinite(out).all()):
-        bad = ((T < _T_MIN) | (T > _T_MAX) | ~np.isfinite(T)).any(axis=0) | ~np.isfinite(out).all(axis=0)
-        out[:, bad] = 0.0  # placeholder: the caller drops these columns
+    if not (T.min() >= _T_MIN and T.max() <= _T_MAX):
+        bad = ((T < _T_MIN) | (T > _T_MAX) | ~np.isfinite(T)).any(axis=0)
+        T[:, bad] = 1.0  # placeholder: the caller drops these columns
+    np.sqrt(T, out=T)
+    G = tl.Jcol * E  # J s at both ends
+    G += tl.K
+    G /= T
+    err = np.abs(E)
+    err *= abs(tl.J)
+    err += abs(tl.K)
+    err /= T
+    err *= 2.0**-49 * (1 + 2.0**-40)
+    lo = G - err
+    G += err
+    out = np.empty_like(X)
+    np.minimum(lo[0], lo[1], out=out[0])
+    ghi = np.maximum(G[0], G[1])
+    inside = (E[0] <= tl.ss_hi) & (E[1] <= -tl.ss_lo)
+    if tl.K > 0:
+        np.maximum(ghi, tl.gs_hi, out=ghi, where=inside)
+    else:
+        np.minimum(out[0], tl.gs_lo, out=out[0], where=inside)
+    np.negative(ghi, out=out[1])
+    if not np.isfinite(out).all():
+        nf = ~np.isfinite(out).all(axis=0)
+        bad = nf if bad is None else bad | nf
+    if bad is not None:
+        out[:, bad] = 0.0
     return out, bad
 
 
 def _arb_prec(prec):
-    from ..arith.arb import ArbArith
-
-    return ArbArith(prec).active()
+    return _precision(prec)
 
 
 def _mid_float(x):
@@ -528,8 +550,28 @@ def _chain_batch(chain: Chain, points: list, label_idx: np.ndarray) -> BatchResu
             active = active[~bad]
             if active.size == 0:
                 return res
+    _last_layer_head(chain, X[0], -X[1], active, label_idx, res)
+    return res
+
+
+def head_batch(chain: Chain, lo: np.ndarray, hi: np.ndarray, label_idx: np.ndarray) -> BatchResult:
+    """Verdicts from float64 enclosures ``[lo, hi]`` of the last scalar ``sigma_L`` (one per point).
+
+    For balls that a more precise tier carried through the inner layers: only
+    the last LayerNorm and the output run in float64 intervals.
+    """
+    res = BatchResult.empty(len(lo), len(chain.out_weight))
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(lo) & np.isfinite(hi) & (label_idx >= 0)
+        active = np.flatnonzero(ok)
+        if active.size:
+            _last_layer_head(chain, lo[active], hi[active], active, label_idx, res)
+    return res
+
+
+def _last_layer_head(chain: Chain, lo, hi, active, label_idx, res: BatchResult) -> None:
     sc = _StageConsts(chain.last)
-    S = sc.centred(X[0], -X[1])
+    S = sc.centred(lo, hi)
     ok = sc.defined(S)
     W, b = chain.out_weight, chain.out_bias
     n = chain.last.n
@@ -543,7 +585,6 @@ def _chain_batch(chain: Chain, points: list, label_idx: np.ndarray) -> BatchResu
         return _den(r, [a[sub] for a in absy], bias)
 
     _head(chain.decision, W, b, outs, value, den, active, label_idx[active], ok, res)
-    return res
 
 
 def _head(decision, W, b, outs, value, den, active, labels, ok, res: BatchResult):

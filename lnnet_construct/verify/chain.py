@@ -116,10 +116,28 @@ def to_arb(x, prec: int):
     return flint.arb(flint.fmpq(x.numerator, x.denominator))
 
 
-def _precision(prec: int):
-    from ..arith.arb import ArbArith
+class _precision:
+    """Sets ``flint.ctx.prec`` for a block (a plain class: this runs thousands of times per network)."""
 
-    return ArbArith(prec).active()
+    __slots__ = ("prec", "old")
+
+    def __init__(self, prec: int):
+        self.prec = prec
+
+    def __enter__(self):
+        self.old = flint.ctx.prec
+        flint.ctx.prec = self.prec
+
+    def __exit__(self, *exc):
+        flint.ctx.prec = self.old
+
+
+def _fmpq(x):
+    return flint.fmpq(x.numerator, x.denominator)
+
+
+def _is_rational(values) -> bool:
+    return not any(isinstance(v, Expr) for v in values)
 
 
 def _dot(u, v):
@@ -157,16 +175,37 @@ class Stage:
         got = None if _pp_cache is None else _lookup(_pp_cache, p)
         if got is None:
             Pp = _centre(p)
-            got = (Pp, _dot(Pp, Pp) / self.n)
+            got = (Pp, _dot(Pp, Pp) / self.n, [])
             if _pp_cache is not None:
                 _pp_cache.append((p, got))
-        self.Pp, self.C = got
+        self.Pp, self.C, self._slopes = got  # _slopes: (r, r · Pp) pairs shared by stages with this p
         self.b = tuple(b)
         self.eps = eps
         self._arb: dict = {}
         self._exact = None
+        self._q = None
         self._ro: list = []
         self.e1_zero = None  # set by _decide()
+
+    def rational(self):
+        """``(sigma0, C, E', Pb)`` as exact ``fmpq`` when ``b`` and ``eps`` are rational, else None.
+
+        The fast path for constructed networks: a few exact operations per
+        layer decide the structure and seed every arb enclosure.
+        """
+        if self._q is None:
+            self._q = False
+            if _is_rational(self.b) and _is_rational((self.eps,)):
+                n = self.n
+                b = [_fmpq(v) for v in self.b]
+                mean = sum(b[1:], b[0]) / n
+                Pb = [v - mean for v in b]
+                Pp = [_fmpq(v) for v in self.Pp]
+                C = _fmpq(self.C)
+                D = sum((a * c for a, c in zip(Pp, Pb)), flint.fmpq(0)) / n
+                E = sum((c * c for c in Pb), flint.fmpq(0)) / n + _fmpq(Fraction(self.eps))
+                self._q = (-D / C, C, E - D * D / C, Pb)
+        return self._q or None
 
     def _decide(self) -> bool:
         """Settle ``E' = 0`` exactly; False when it cannot be settled."""
@@ -177,6 +216,10 @@ class Stage:
             return False
         if se is Sign.POSITIVE:
             self.e1_zero = False
+            return True
+        q = self.rational()
+        if q is not None:
+            self.e1_zero = q[2] == 0
             return True
         s = _arb_sign(self.arb(_TEST_BITS)[2])
         if s is Sign.POSITIVE:
@@ -205,6 +248,12 @@ class Stage:
     def arb(self, prec: int):
         """``(sigma0, C, E', Pb)`` as arb balls at ``prec`` bits (sets the precision while computing)."""
         got = self._arb.get(prec)
+        if got is None and self.rational() is not None:
+            s0, C, E1, Pb = self.rational()
+            with _precision(prec):
+                got = (flint.arb(s0), flint.arb(C), flint.arb(0) if self.e1_zero else flint.arb(E1),
+                       [flint.arb(v) for v in Pb])
+            self._arb[prec] = got
         if got is None:
             with _precision(prec):
                 n = self.n
@@ -245,10 +294,26 @@ class Readout:
     def __init__(self, stage: Stage, r):
         self.stage = stage
         self.r = r
-        self.A = _dot(r, stage.Pp)
+        A = _lookup(stage._slopes, r)
+        if A is None:
+            A = _dot(r, stage.Pp)
+            stage._slopes.append((r, A))
+        self.A = A
         self.a_zero = self.A == 0
         self.b1_zero = None
         self._arb: dict = {}
+        self._b1q = None
+
+    def rational_b1(self):
+        """``B'`` as an exact ``fmpq`` when the stage and ``r`` are rational, else None."""
+        if self._b1q is None:
+            self._b1q = False
+            q = self.stage.rational()
+            if q is not None and _is_rational(self.r):
+                s0, _, _, Pb = q
+                B = sum((_fmpq(a) * c for a, c in zip(self.r, Pb) if a != 0), flint.fmpq(0))
+                self._b1q = B if self.a_zero else B + _fmpq(self.A) * s0
+        return None if self._b1q is False else self._b1q
 
     @property
     def is_zero(self) -> bool:
@@ -259,6 +324,10 @@ class Readout:
         st = self.stage
         if all(v == 0 for v in self.r):
             self.b1_zero = True
+            return True
+        q = self.rational_b1()
+        if q is not None:
+            self.b1_zero = q == 0
             return True
         s = _arb_sign(self._b1_ball(_TEST_BITS))
         if s.is_known and s is not Sign.ZERO:
@@ -274,6 +343,10 @@ class Readout:
         return True
 
     def _b1_ball(self, prec):
+        q = self.rational_b1()
+        if q is not None:
+            with _precision(prec):
+                return flint.arb(q)
         st = self.stage
         sigma0, C, E1, Pb = st.arb(prec)
         with _precision(prec):

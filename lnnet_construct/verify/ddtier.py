@@ -35,13 +35,19 @@ radius ``R`` a float.  One layer:
    widened by the factor ``1 ± 2^-40`` in the safe direction.
 
 The error bounds of the double-double operations need normal floats without
-overflow: every layer checks that the magnitudes stay within
-``[2^-400, 2^400]`` (else the point leaves this tier and is escalated to arb);
-a tiny ``D`` is harmless, since ``D^2`` is then negligible against ``F``.
-``TwoSum`` and Dekker's ``TwoProd`` (with Veltkamp splitting) are exact under
-that condition.
+overflow: the magnitudes must stay within ``[2^-400, 2^400]`` (else the
+point leaves this tier and is escalated to arb).  The plan admits only layers
+with ``2^-399 <= F <= 2^398`` and ``2 (|J| + |K|/sqrt(F)) <= 2^400``, which
+bound ``D^2 + F`` from below and ``|g|`` from above; each layer then checks
+``|D| <= 2^199`` (so ``D^2 + F < 2^400``) and ``|g(D)| >= 2^-400``.  A tiny
+``D`` is harmless, since ``D^2`` is then negligible against ``F``.  A radius
+that overflows stays infinite and drops the point at the end.  ``TwoSum``
+and Dekker's ``TwoProd`` (with Veltkamp splitting) are exact under these
+conditions.
 
-After the last inner layer the ball is handed to the arb head
+After the last inner layer the ball is handed to the float64 head
+(:func:`lnnet_construct.verify.batch.head_batch`), and where that cannot
+decide, to the arb head
 (:func:`lnnet_construct.verify.scalar.arb_chain_head`), which decides the
 verdict from rigorous bounds.
 """
@@ -56,12 +62,14 @@ import numpy as np
 
 from .chain import Chain
 
-__all__ = ["dd_applicable", "dd_chain_balls"]
+__all__ = ["dd_applicable", "dd_chain_balls", "dd_chain_arrays", "dd_float_bounds"]
 
 _EPS_DD = 2.0**-98
 _WIDEN = 2.0**-40
 _U2 = 2.0**-106
 _LO, _HI = 2.0**-400, 2.0**400
+#: With ``|D| <= _D_HI`` and ``F <= _F_HI`` the radicand ``D^2 + F`` stays below ``2^400``.
+_D_HI, _F_HI = 2.0**199, 2.0**398
 _SPLIT = 134217729.0  # 2^27 + 1
 _PREC = 192
 
@@ -174,7 +182,9 @@ def _plan(chain: Chain):
         kh, kl, kerr = kd
         fh, fl, ferr = fd
         jh, jl, jerr = jd
-        if not (_LO <= abs(kh) <= _HI and _LO <= fh <= _HI and abs(s0[0]) <= _HI and abs(jh) <= _HI):
+        if not (_LO <= abs(kh) <= _HI and 2.0 * _LO <= fh <= _F_HI and abs(s0[0]) <= _HI and abs(jh) <= _HI):
+            return False
+        if not 2.0 * (abs(jh) + abs(kh) / math.sqrt(fh)) <= _HI:  # bounds |g|, so no per-layer check
             return False
         if jh != 0 and not abs(jh) >= _LO:
             return False
@@ -196,8 +206,31 @@ def dd_chain_balls(chain: Chain, sigma1: list):
     ``M`` is an exact Fraction (``Mh + Ml``) and ``R`` a float radius; the
     true ``sigma_L`` lies in ``[M - R, M + R]``.
     """
+    idx, Mh, Ml, R = dd_chain_arrays(chain, sigma1)
+    out = [None] * len(sigma1)
+    for t, i in enumerate(idx.tolist()):
+        out[i] = (Fraction(float(Mh[t])) + Fraction(float(Ml[t])), float(R[t]))
+    return out
+
+
+def dd_float_bounds(Mh: np.ndarray, Ml: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Outward float64 ``(lo, hi)`` of the balls ``[Mh + Ml - R, Mh + Ml + R]``.
+
+    Each sum is rounded to nearest and then moved one ulp outward, which
+    passes the exact value (it lies between the neighbours of its rounding).
+    """
+    with np.errstate(all="ignore"):
+        M = Mh + Ml
+        lo = np.nextafter(np.nextafter(M, -np.inf) - R, -np.inf)
+        hi = np.nextafter(np.nextafter(M, np.inf) + R, np.inf)
+    return lo, hi
+
+
+def dd_chain_arrays(chain: Chain, sigma1: list):
+    """``(idx, Mh, Ml, R)``: the balls of :func:`dd_chain_balls` as arrays, for the points ``idx`` that kept one."""
+    empty = np.empty(0)
     if not dd_applicable(chain):
-        return [None] * len(sigma1)
+        return np.empty(0, np.int64), empty, empty, empty
     plan = chain.cache["dd-plan"]
     n = len(sigma1)
     Mh = np.empty(n)
@@ -269,12 +302,13 @@ def dd_chain_balls(chain: Chain, sigma1: list):
                 R += eN / (np.sqrt(q) * (1 - _WIDEN))
             R *= 1 + _WIDEN
             Mh, Ml = Gh, Gl
-            # the error bounds hold for normal, moderate magnitudes only (NaN fails every test)
-            if not (aDh.max() <= _HI and Th.min() >= _LO and Th.max() <= _HI and aG.min() >= _LO
-                    and aG.max() <= _HI and R.max() < np.inf):
-                ok = (aDh <= _HI) & (Th >= _LO) & (Th <= _HI) & (aG >= _LO) & (aG <= _HI) & (R < np.inf)
+            # The error bounds hold for normal, moderate magnitudes only (NaN fails every test).
+            # The plan's constants give D^2 + F >= F >= 2^-399 and |g| <= 2^399 (with rounding);
+            # an infinite radius stays infinite (never NaN) and is dropped at the end.
+            if not (aDh.max() <= _D_HI and aG.min() >= _LO):
+                ok = (aDh <= _D_HI) & (aG >= _LO)
                 Mh, Ml, R, idx = Mh[ok], Ml[ok], R[ok], idx[ok]
-    out = [None] * n
-    for t, i in enumerate(idx):
-        out[int(i)] = (Fraction(float(Mh[t])) + Fraction(float(Ml[t])), float(R[t]))
-    return out
+        ok = R < np.inf
+        if not ok.all():
+            Mh, Ml, R, idx = Mh[ok], Ml[ok], R[ok], idx[ok]
+    return idx, Mh, Ml, R

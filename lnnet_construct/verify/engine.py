@@ -57,11 +57,11 @@ import numpy as np
 from ..arith import get_arith
 from ..errors import ArithmeticUndecided, InputError
 from ..numbers import to_exact
-from .batch import BatchResult, chain_batch, generic_batch
+from .batch import BatchResult, chain_batch, generic_batch, head_batch
 from .chain import detect_chain
 from .oracle import exact_outcome, rational_outcome, structural_outcome
 from .report import PointResult, Report, Verdict
-from .ddtier import dd_applicable, dd_chain_balls
+from .ddtier import dd_applicable, dd_chain_arrays, dd_float_bounds
 from .scalar import ArbChain, ScalarOutcome, arb_chain_head, arb_chain_point, generic_point
 
 __all__ = ["verify", "BACKENDS", "DEFAULT_MAX_BITS", "EXACT_DEPTH"]
@@ -213,32 +213,42 @@ class _Verifier:
         else:
             br = generic_batch(self.net, self.points, self.label_idx)
             method = "interval"
+        undecided = self.take_batch(br, np.flatnonzero(self.label_idx >= 0).tolist(), _FLOAT_BITS, method)
+        self.tick(int((self.label_idx >= 0).sum()) - len(undecided))
+        self.timings["tier1"] = time.perf_counter() - t0
+        return undecided, br
+
+    def take_batch(self, br: BatchResult, where: list, bits: int, method: str, local: bool = False) -> list:
+        """Results for the points ``where`` that ``br`` decides; returns the others.
+
+        ``br`` has a row per point of the call, or with ``local`` a row per
+        entry of ``where``.
+        """
         undecided = []
         status = br.status.tolist()
         out_lo, out_hi = br.out_lo.tolist(), br.out_hi.tolist()
         m_lo, m_hi = br.m_lo.tolist(), br.m_hi.tolist()
         zero, beaten = br.zero.tolist(), br.beaten_by.tolist()
         finite = math.isfinite
-        for i in np.flatnonzero(self.label_idx >= 0).tolist():
-            st = status[i]
+        for j, i in enumerate(where):
+            t = j if local else i
+            st = status[t]
             if st == 0:
                 undecided.append(i)
                 continue
-            lo_i, hi_i = out_lo[i], out_hi[i]
+            lo_i, hi_i = out_lo[t], out_hi[t]
             if all(finite(v) for v in lo_i) and all(finite(v) for v in hi_i):
                 outs = tuple((Fraction(a), Fraction(b)) for a, b in zip(lo_i, hi_i))  # exact dyadics
             else:
                 outs = None
-            margin = (Fraction(m_lo[i]), Fraction(m_hi[i])) if finite(m_lo[i]) and finite(m_hi[i]) else None
+            margin = (Fraction(m_lo[t]), Fraction(m_hi[t])) if finite(m_lo[t]) and finite(m_hi[t]) else None
             lab = self.labels[i]
             if st == 1:
-                self.results[i] = PointResult(i, lab, Verdict.VERIFIED, "", outs, margin, _FLOAT_BITS, method)
+                self.results[i] = PointResult(i, lab, Verdict.VERIFIED, "", outs, margin, bits, method)
             else:
-                self.results[i] = PointResult(i, lab, Verdict.REFUTED, self._reason(zero[i], False, beaten[i]),
-                                              outs, margin, _FLOAT_BITS, method, self._predicted(beaten[i]))
-        self.tick(int((self.label_idx >= 0).sum()) - len(undecided))
-        self.timings["tier1"] = time.perf_counter() - t0
-        return undecided, br
+                self.results[i] = PointResult(i, lab, Verdict.REFUTED, self._reason(zero[t], False, beaten[t]),
+                                              outs, margin, bits, method, self._predicted(beaten[t]))
+        return undecided
 
     def scalar_at(self, i, bits):
         c = int(self.label_idx[i])
@@ -257,22 +267,31 @@ class _Verifier:
     def tier_dd(self, todo) -> tuple[list, set]:
         """Double-double balls for many undecided chain points at once; returns (still undecided, tried)."""
         t0 = time.perf_counter()
-        balls = dd_chain_balls(self.chain, [self.sigma1(i) for i in todo])
+        idx, Mh, Ml, R = dd_chain_arrays(self.chain, [self.sigma1(i) for i in todo])
+        kept = [todo[t] for t in idx.tolist()]
+        # the head (last LayerNorm and output) in float64 intervals, then in arb where that is not enough
+        lo, hi = dd_float_bounds(Mh, Ml, R)
+        br = head_batch(self.chain, lo, hi, self.label_idx[kept])
+        rows = dict(zip(kept, range(len(kept))))
+        left = set(self.take_batch(br, kept, _DD_BITS, "dd-chain", local=True))
         ac = self.arb_chain(_DD_HEAD_BITS)
         rest = []
-        done = 0
-        for i, ball in zip(todo, balls):
-            if ball is not None:
-                out = arb_chain_head(ac, ball[0], ball[1], int(self.label_idx[i]))
+        for i in todo:
+            t = rows.get(i)
+            if t is not None and i not in left:
+                continue
+            if t is not None:
+                mid = Fraction(float(Mh[t])) + Fraction(float(Ml[t]))
+                out = arb_chain_head(ac, mid, float(R[t]), int(self.label_idx[i]))
                 res = self.result_from(i, out, _DD_BITS, "dd-chain")
                 if res is not None:
                     self.results[i] = res
-                    done += 1
+                    left.discard(i)
                     continue
             rest.append(i)
-        self.tick(done)
+        self.tick(len(kept) - len(left))
         self.timings["tier_dd"] = time.perf_counter() - t0
-        return rest, {i for i, ball in zip(todo, balls) if ball is not None}
+        return rest, set(kept)
 
     def tier2(self, todo, br: BatchResult | None):
         tried_dd: set = set()
