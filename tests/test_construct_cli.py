@@ -66,3 +66,14 @@ def test_bad_eps(tmp_path, capsys):
     assert main(["build", str(pts), "-o", str(tmp_path / "n.json"), "--eps", "-1"]) == 3
     assert main(["build", str(pts), "-o", str(tmp_path / "n.json"), "--eps", "x"]) == 3
     assert "eps" in capsys.readouterr().err
+
+
+def test_bad_worker_count_exit_3_one_line_and_workers_do_not_change_the_file(tmp_path, capsys):
+    pts = _write(tmp_path, "p.csv", "x,label\n0,a\n1,b\n2,a\n")
+    assert main(["build", str(pts), "-o", str(tmp_path / "n.json"), "--workers", "0"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--workers" in err[0]
+    assert main(["build", str(pts), "-o", str(tmp_path / "a.json"), "--workers", "1", "--quiet"]) == 0
+    assert main(["build", str(pts), "-o", str(tmp_path / "b.json"), "--workers", "2", "--quiet"]) == 0
+    a, b = load_network(str(tmp_path / "a.json")), load_network(str(tmp_path / "b.json"))
+    assert a.layers == b.layers

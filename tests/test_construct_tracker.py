@@ -66,3 +66,23 @@ def test_ball_structure_matches_the_exact_order(ts, c, h, labels):
     for i, s in enumerate(squares):
         lo, hi = st_.lows[st_.run_of[i]], st_.highs[st_.run_of[i]]
         assert lo * lo <= s <= hi * hi
+
+
+@given(st.lists(st.fractions(min_value=-10**12, max_value=10**12, max_denominator=10**15), min_size=1, max_size=30))
+@example([Q(1, 3), Q(0), Q(-2**60 - 1, 2**61)])
+def test_vectorised_ball_midpoints_match_the_exact_rounding(vals):
+    import flint
+    import numpy as np
+
+    from lnnet_construct.construct.numeric import FloatBackend, arb_balls
+
+    balls = arb_balls(vals, 200) + [flint.arb(0, float("inf"))]
+    for dt in (np.float64, np.longdouble):
+        be = FloatBackend(dt)
+        got, finite = be.from_balls(balls, 264)
+        assert list(finite) == [True] * len(vals) + [False]
+        want = np.array([be.from_ball(b) for b in balls[:-1]], dtype=dt)
+        # within one ulp of the correctly rounded midpoint (equal for float64)
+        with np.errstate(under="ignore"):  # spacing(0) is subnormal
+            ulp = np.spacing(np.abs(want).astype(dt))
+        assert np.all(np.abs(got[:-1] - want) <= (0 if dt is np.float64 else 1) * ulp)

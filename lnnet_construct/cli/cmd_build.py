@@ -1,4 +1,4 @@
-"""``lnnet build POINTS -o NET [--method default|paper] [--eps E] [--seed S] [--json] [--quiet]``.
+"""``lnnet build POINTS -o NET [--method default|paper] [--eps E] [--seed S] [--workers N] [--json] [--quiet]``.
 
 Construct a width-3 LN-Net that classifies every labelled point of POINTS
 (CSV or JSON, FORMATS.md), certify it with the rigorous verifier, and write
@@ -36,6 +36,9 @@ def add_parser(sub):
     p.add_argument("--eps", default="0", metavar="E",
                    help="LayerNorm epsilon, an exact number (default 0; 1e-5 matches torch.nn.LayerNorm)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the randomised choices")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes for the planner's search on 512 or more points (default: the cores, at most 2; "
+                        "the network does not depend on it)")
     add_json(p)
     add_quiet(p)
     p.set_defaults(func=run)
@@ -70,11 +73,14 @@ def run(args) -> int:
         eps = parse_number(args.eps)
     except InputError as e:
         raise InputError(f"--eps: {e}") from None
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be a positive integer, got {args.workers}")
     pts = load_points(args.points, require_labels=True)
     t0 = time.perf_counter()
     bar = _Bar(enabled=not args.quiet)
     try:
-        net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar)
+        net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar,
+                    workers=args.workers)
     except InputError as e:
         raise type(e)(f"{args.points}: {e}") from None
     finally:

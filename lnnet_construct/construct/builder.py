@@ -64,6 +64,7 @@ from .data import Dataset, prepare
 from .greedy import choose_fold
 from .history import merge_history
 from .numeric import FixedBackend, FloatBackend, MpBackend, extended_available
+from .parallel import planner_pool, resolve_workers
 from .paper import is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
@@ -157,7 +158,7 @@ def _binary_paper_bound(ds: Dataset) -> int:
 
 
 def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None, exact=None,
-          progress: Callable | None = None):
+          progress: Callable | None = None, workers: int | None = None):
     """Construct a width-3 LN-Net that classifies every labelled point (certified).
 
     Parameters
@@ -180,6 +181,10 @@ def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0,
     progress : callable(done, total) or None
         Called after each layer with the label runs removed so far and the
         runs to remove.
+    workers : int or None
+        Processes for the ``"default"`` planner's search from
+        :data:`~.parallel.PARALLEL_MIN_POINTS` points on (None: the cores, at
+        most 2; 1: this process only).  The network does not depend on it.
 
     Returns
     -------
@@ -198,11 +203,12 @@ def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0,
         The certified check failed (a bug: please report it).
     """
     return build_with_history(points, labels, method=method, eps=eps, seed=seed, exact=exact,
-                              progress=progress).network
+                              progress=progress, workers=workers).network
 
 
 def build_with_history(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None,
-                       exact=None, progress: Callable | None = None, certify: bool = True) -> BuildResult:
+                       exact=None, progress: Callable | None = None, certify: bool = True,
+                       workers: int | None = None) -> BuildResult:
     """Like :func:`build`, returning a :class:`BuildResult` (network, plan, history, report).
 
     ``certify=False`` skips the final rigorous verification (meta then says
@@ -214,6 +220,7 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     eps = _parse_eps(eps)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise InputError(f"seed must be an integer, got {seed!r}")
+    workers = resolve_workers(workers)
     ds = prepare(points, labels)
     k = ds.k
     if exact is None:
@@ -226,7 +233,8 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     elif method == "paper":
         plan, layers, groups, extra = _plan_paper(ds, eps, exact, progress)
     else:
-        plan, layers, groups, extra = _plan_default(ds, eps, seed, exact, progress)
+        with planner_pool(workers, ds.m):
+            plan, layers, groups, extra = _plan_default(ds, eps, seed, exact, progress)
     meta = {
         "method": method,
         "tool": TOOL,

@@ -67,9 +67,10 @@ from fractions import Fraction
 import numpy as np
 
 from .numeric import PEAK, FloatBackend, MpBackend
+from .parallel import current
 from .rational import simplest_between, to_fraction_exact
 from .runs import count_runs_sorted, label_cell, opposite_gap, run_bounds, runs_after
-from .tilt import KAPPAS, Q_OFFSETS, tilted_choice, tilted_results
+from .tilt import KAPPAS, Q_OFFSETS, submit_tilted, tilted_choice
 
 __all__ = ["FoldChoice", "candidates", "choose_fold", "fold_score", "lam_for_spread"]
 
@@ -189,6 +190,45 @@ def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: 
     return np.unique(np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands]))
 
 
+def _chunks(picked: list, backend) -> list:
+    """``picked`` in two halves for the worker processes (one piece without them, or for mpmath views)."""
+    if current() is None or isinstance(backend, MpBackend) or len(picked) < 8:
+        return [np.array(picked, dtype=np.int64)]
+    half = len(picked) // 2
+    return [np.array(picked[:half], dtype=np.int64), np.array(picked[half:], dtype=np.int64)]
+
+
+def _score_cells(job) -> list:
+    """Step 3 for some candidates: the best position in its label cell and height, per candidate.
+
+    A picklable job (it runs in the build's worker processes when there are
+    any); returns ``(runs, gap, c, h, lo, width, None)`` per candidate whose
+    cell is wider than the view's resolution, in order.
+    """
+    (ts, ls, run_start, run_end, hs, resolution, fspread, spread, backend, eps_eff, h_soft, h_pow, positions,
+     cands, runs) = job
+    out = []
+    for c0, r in zip(cands, runs):
+        dl, dr = label_cell(ts, ls, c0, run_start, run_end, half=backend.half)
+        fdl, fdr = backend.as_float(dl), backend.as_float(dr)
+        # cells below the view's resolution would let a rounded centre tie two labels
+        if not (fdl > resolution and fdr > resolution):
+            continue
+        # stay inside the cell, and within one spread of c0 (monotone folds have unbounded cells)
+        lo = c0 - dl if fdl <= fspread else c0 - spread
+        hi = c0 + dr if fdr <= fspread else c0 + spread
+        width = hi - lo
+        best = None
+        for p in positions:
+            c = lo + backend.times(width, p)
+            g = _gaps(ts, ls, c, hs, eps_eff, backend, h_soft, h_pow)
+            kk = int(np.argmax(g))
+            if best is None or g[kk] > best[0]:
+                best = (float(g[kk]), c, hs[kk])
+        out.append((int(r), best[0], best[1], best[2], lo, width, None))
+    return out
+
+
 def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator, *,
                 h_soft: float = 0.1, h_pow: float = 1.0, n_random: int = 2000, edge: int = 12, top: int = 20,
                 gap_floor: float = 1e-5, hard_floor: float = 1e-11, beta: float | None = None,
@@ -231,10 +271,16 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
 
     # 1. candidates
     n_labels = len(np.unique(ls))
+    runs_now = count_runs_sorted(ls)
+    fast_view = isinstance(backend, FloatBackend)
+    tilted = None
+    if tilt and eps == 0 and fast_view:
+        # started first: in worker processes it runs while the plain folds are scored here
+        tilted = submit_tilted(ts, ls, spread, backend, rng, runs_now, candidates=candidates, edge=edge,
+                              h_soft=h_soft, n_random=n_random, uniform=uniform, top=top)
     cand = candidates(ts, ls, spread, backend, rng, n_random, edge, uniform)
 
     # 2. runs after the fold (exact up to the present count, above it perhaps a lower bound)
-    runs_now = count_runs_sorted(ls)
     runs = runs_after(ts, ls, cand, upto=runs_now)
 
     # 3. cells and conditioning for the best candidates
@@ -260,26 +306,16 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     def quality(c):
         return _gaps(ts, ls, c, hs, eps_eff, backend, h_soft * PEAK, h_pow)
 
-    results = []
-    for k in picked:
-        c0 = cand[k]
-        dl, dr = label_cell(ts, ls, c0, run_start, run_end, half=backend.half)
-        fdl, fdr = backend.as_float(dl), backend.as_float(dr)
-        # cells below the view's resolution would let a rounded centre tie two labels
-        if not (fdl > resolution and fdr > resolution):
-            continue
-        # stay inside the cell, and within one spread of c0 (monotone folds have unbounded cells)
-        lo = c0 - dl if fdl <= fspread else c0 - spread
-        hi = c0 + dr if fdr <= fspread else c0 + spread
-        width = hi - lo
-        best = None
-        for p in (POSITIONS if h_stride == 1 else POSITIONS[1::2]):
-            c = lo + backend.times(width, p)
-            g = quality(c)
-            kk = int(np.argmax(g))
-            if best is None or g[kk] > best[0]:
-                best = (float(g[kk]), c, hs[kk])
-        results.append((int(runs[k]), best[0], best[1], best[2], lo, width, None))
+    positions = POSITIONS if h_stride == 1 else POSITIONS[1::2]
+    common = (ts, ls, run_start, run_end, hs, resolution, fspread, spread, backend, eps_eff, h_soft * PEAK, h_pow,
+              positions)
+    jobs = [common + (cand[part], runs[part]) for part in _chunks(picked, backend)]
+    pool = current() if len(jobs) > 1 else None
+    if pool is None:
+        parts = [_score_cells(job) for job in jobs]
+    else:  # after the tilted searches in the workers' queue; the main process only waits
+        parts = [f.result() for f in [pool.submit(_score_cells, job) for job in jobs]]
+    results = [r for part in parts for r in part]
     if not results:
         # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
         c = ts[0] - spread
@@ -288,18 +324,14 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         results.append((runs_now, float(g[kk]), c, hs[kk], c - spread, spread, None))
 
     idle = min(r[0] for r in results) >= runs_now
-    fast_view = isinstance(backend, FloatBackend)
-    if tilt and eps == 0 and not isinstance(backend, MpBackend) and (idle or fast_view):
-        # tilted pairings (:mod:`.tilt`) on float views, and where no plain fold removes a run on
-        # fixed-point views, whose big-int arithmetic costs more (so fewer choices there)
-        if not fast_view:
-            opts = {"n_random": n_random // 2, "uniform": uniform // 2, "top": 8, "kappas": KAPPAS[::6],
-                    "positions": (0.5,), "offsets": Q_OFFSETS[1:3]}
-        else:
-            opts = {"n_random": n_random, "uniform": uniform, "top": top}
-        for r, gap, t in tilted_results(ts, ls, spread, backend, rng, runs_now, candidates=candidates,
-                                        edge=edge, h_soft=h_soft, **opts):
-            results.append((r, gap, None, None, None, None, t))
+    if tilted is None and tilt and eps == 0 and not isinstance(backend, MpBackend) and idle:
+        # where no plain fold removes a run on fixed-point views, whose big-int arithmetic costs
+        # more (so fewer choices there)
+        tilted = submit_tilted(ts, ls, spread, backend, rng, runs_now, candidates=candidates, edge=edge,
+                              h_soft=h_soft, n_random=n_random // 2, uniform=uniform // 2, top=8,
+                              kappas=KAPPAS[::6], positions=(0.5,), offsets=Q_OFFSETS[1:3])
+    if tilted is not None:
+        results.extend((r, gap, None, None, None, None, t) for r, gap, t in tilted())
 
     # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap lost
     g = opposite_gap(ts, ls)

@@ -238,6 +238,24 @@ class FloatBackend(_DivisionView):
         man, exp = ball.mid().man_exp()
         return _dyadic_to_dtype(int(man), int(exp), self.dtype)
 
+    def from_balls(self, balls, prec: int):
+        """``(values, finite)``: every ball's midpoint in this type (within an ulp), and which were finite.
+
+        ``longdouble`` takes the float nearest the midpoint plus the float
+        nearest the rest (exact at ``prec`` bits), added in ``longdouble``.
+        """
+        with _flint_prec(prec):
+            mids = [b.mid() for b in balls]
+            hi = np.array([float(x) for x in mids])
+            if self.dtype is np.float64:
+                vals = hi
+            else:
+                with np.errstate(invalid="ignore"):
+                    lo = np.array([float(x - h) if math.isfinite(h) else 0.0 for x, h in zip(mids, hi.tolist())])
+                vals = hi.astype(self.dtype) + lo.astype(self.dtype)
+        finite = np.array([b.is_finite() for b in balls], dtype=bool) & np.isfinite(hi)
+        return vals, finite
+
     def to_float(self, v) -> np.ndarray:
         return np.asarray(v, dtype=np.float64)
 
@@ -250,6 +268,28 @@ class FloatBackend(_DivisionView):
         with np.errstate(under="ignore", over="ignore", divide="ignore"):
             gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
         return gap.min(axis=1)
+
+
+def _pair_gaps(a: np.ndarray, b: np.ndarray, d: np.ndarray, hs, eps) -> np.ndarray:
+    """``min_k F_h(a_k) - F_h(b_k)`` per height from float64 ``a``, ``b`` and ``d = b - a``.
+
+    ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))`` with
+    ``q_b - q_a = 2 (b - a)(b + a) / 3``: a tiny gap keeps the relative accuracy
+    of ``d`` instead of cancelling.
+
+    >>> a, b = np.array([1.0]), np.array([1.0 + 2.0**-40])
+    >>> g = float(_pair_gaps(a, b, b - a, [1.0], 0)[0])
+    >>> slope = 4 * (8 / 3) ** -1.5                      # -F'(1) for h = 1
+    >>> abs(g / (slope * 2.0**-40) - 1) < 1e-11
+    True
+    """
+    H = np.asarray(hs, dtype=np.float64)[:, None]
+    ef = float(eps)
+    with np.errstate(under="ignore", over="ignore", divide="ignore", invalid="ignore"):
+        sa = np.sqrt((2 * a**2 + 6 * H**2) / 3 + ef)
+        sb = np.sqrt((2 * b**2 + 6 * H**2) / 3 + ef)
+        gap = 6 * H * (2.0 / 3.0) * d * (a + b) / (sa * sb * (sa + sb))
+    return gap.min(axis=1)
 
 
 def extended_available() -> bool:
@@ -331,6 +371,9 @@ class FixedBackend(_View):
         self.prec = int(prec)
         self._isqrt = np.frompyfunc(math.isqrt, 1, 1)
 
+    def __reduce__(self):  # the ufunc does not pickle; the planner's worker processes need the view
+        return (FixedBackend, (self.prec,))
+
     def scalar(self, q) -> int:
         q = to_fraction_exact(q)
         return (2 * (q.numerator << self.prec) + q.denominator) // (2 * q.denominator)
@@ -376,16 +419,5 @@ class FixedBackend(_View):
         return Fraction(int(x), 1 << self.prec)
 
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
-        """Like :meth:`FloatBackend.pair_gaps`, in the form that keeps tiny gaps accurate.
-
-        ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``
-        with ``q_b - q_a = 2 (b - a)(b + a) / 3``, ``b - a`` exact from the integers.
-        """
-        raf, rbf, df = self.to_float(ra), self.to_float(rb), self.to_float(rb - ra)
-        H = np.asarray(hs, dtype=np.float64)[:, None]
-        ef = float(eps)
-        with np.errstate(under="ignore", over="ignore", divide="ignore"):
-            sa = np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef)
-            sb = np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
-            gap = 6 * H * (2.0 / 3.0) * df * (raf + rbf) / (sa * sb * (sa + sb))
-        return gap.min(axis=1)
+        """Like :meth:`FloatBackend.pair_gaps`, with ``b - a`` exact from the integers."""
+        return _pair_gaps(self.to_float(ra), self.to_float(rb), self.to_float(rb - ra), hs, eps)

@@ -41,10 +41,11 @@ from fractions import Fraction
 import numpy as np
 
 from .numeric import PEAK, fold_float
+from .parallel import current
 from .rational import simplest_between
 from .runs import argsort_rows, label_cell, run_bounds, runs_after
 
-__all__ = ["KAPPAS", "Q_OFFSETS", "tilted_choice", "tilted_fold", "tilted_results"]
+__all__ = ["KAPPAS", "Q_OFFSETS", "submit_tilted", "tilted_choice", "tilted_fold", "tilted_results"]
 
 #: Tilt magnitudes tried (short rationals near ``2^(j/2)``).
 KAPPAS = tuple(simplest_between(Fraction(x * 0.99), Fraction(x * 1.01)) for x in 2.0 ** (np.arange(-16, 7) / 2.0))
@@ -102,57 +103,80 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
     return float(score[k]), signed[k]
 
 
-def tilted_results(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_random: int, edge: int,
-                   uniform: int, top: int, h_soft: float, kappas=KAPPAS, positions=(0.3, 0.5, 0.7),
-                   offsets=Q_OFFSETS) -> list:
-    """Scored tilted folds that remove runs, as ``(runs, gap, tilt)`` with ``tilt = (p_lo, p_hi, q, kappa)``.
+def tilted_results(ts, ls, spread, backend, rng, runs_now: int, **opts) -> list:
+    """Scored tilted folds that remove runs, as ``(runs, gap, tilt)`` (:func:`submit_tilted`, waited for)."""
+    return submit_tilted(ts, ls, spread, backend, rng, runs_now, **opts)()
 
+
+def submit_tilted(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_random: int, edge: int,
+                  uniform: int, top: int, h_soft: float, kappas=KAPPAS, positions=(0.3, 0.5, 0.7),
+                  offsets=Q_OFFSETS):
+    """Start the tilted search; returns a function that waits for and returns its results.
+
+    The results are ``(runs, gap, tilt)`` with ``tilt = (p_lo, p_hi, q, kappa)``.
     ``ts`` are the sorted values of a float or fixed-point view,
     ``candidates`` the plain planner's candidate generator (applied to
     ``phi``).  ``p_lo < p_hi`` (exact) is the window around the chosen peak
     inside its label cell.  ``kappas`` and ``positions`` (in the cell) are
     the choices scored for each of at most ``top // 4`` candidates per ``q``,
-    ``offsets`` the distances of ``q`` beyond either end (in spreads).
+    ``offsets`` the distances of ``q`` beyond either end (in spreads).  The
+    search for each ``q`` has its own generator, seeded from ``rng`` in a fixed
+    order, and runs in the build's worker processes when there are any
+    (:mod:`.parallel`): the results do not depend on where it ran.
     """
+    common = (ts, ls, spread, backend, runs_now, candidates, n_random, edge, uniform, top, h_soft, kappas,
+              positions)
+    jobs = [common + (off, end, int(rng.integers(2**63))) for off in offsets for end in (-1, 1)]
+    pool = current()
+    if pool is None:
+        parts = [_search_q(job) for job in jobs]
+        return lambda: [r for part in parts for r in part]
+    futures = [pool.submit(_search_q, job) for job in jobs]
+    return lambda: [r for f in futures for r in f.result()]
+
+
+def _search_q(job) -> list:
+    """The tilted folds for one second fixed point ``q`` (a picklable job of :func:`submit_tilted`)."""
+    (ts, ls, spread, backend, runs_now, candidates, n_random, edge, uniform, top, h_soft, kappas, positions,
+     off, end, seed) = job
+    rng = np.random.default_rng(seed)
     out = []
     spread_q = backend.to_fraction(spread)
-    run_start, run_end = run_bounds(ls)
+    edge_q = backend.to_fraction(ts[-1] if end > 0 else ts[0])
+    target = edge_q + end * off * spread_q
+    q_frac = simplest_between(target - off * spread_q / 8, target + off * spread_q / 8)
+    q = backend.scalar(q_frac)
+    with np.errstate(over="ignore", divide="ignore"):
+        phi = backend.reciprocal(q - ts)
+    if not np.all(phi[1:] >= phi[:-1]):  # rounding broke the order: skip this q
+        return out
+    pspread = phi[-1] - phi[0]
+    cand = candidates(phi, ls, pspread, backend, rng, n_random, edge, uniform)
+    runs = runs_after(phi, ls, cand, upto=runs_now - 1)
+    good = np.nonzero(runs < runs_now)[0]
+    if not len(good):
+        return out
+    best = int(runs[good].min())
+    pool = good[runs[good] <= best + 1]
     quota = max(2, top // 4)
-    for off in offsets:
-        for end in (-1, 1):
-            edge_q = backend.to_fraction(ts[-1] if end > 0 else ts[0])
-            target = edge_q + end * off * spread_q
-            q_frac = simplest_between(target - off * spread_q / 8, target + off * spread_q / 8)
-            q = backend.scalar(q_frac)
-            with np.errstate(over="ignore", divide="ignore"):
-                phi = backend.reciprocal(q - ts)
-            if not np.all(phi[1:] >= phi[:-1]):  # rounding broke the order: skip this q
-                continue
-            pspread = phi[-1] - phi[0]
-            cand = candidates(phi, ls, pspread, backend, rng, n_random, edge, uniform)
-            runs = runs_after(phi, ls, cand, upto=runs_now - 1)
-            good = np.nonzero(runs < runs_now)[0]
-            if not len(good):
-                continue
-            best = int(runs[good].min())
-            pool = good[runs[good] <= best + 1]
-            if len(pool) > quota:
-                pool = rng.choice(pool, size=quota, replace=False)
-            res = backend.resolution() * backend.as_float(pspread)
-            for k in pool:
-                c0 = cand[k]
-                dl, dr = label_cell(phi, ls, c0, run_start, run_end, half=backend.half)
-                if not (backend.as_float(dl) > res and backend.as_float(dr) > res):
-                    continue
-                lo = c0 - min(dl, pspread)
-                width = min(dl, pspread) + min(dr, pspread)
-                scored = [(_best_tilt(ts, ls, phi, lo + backend.times(width, pos), q, q_frac, backend, h_soft, kappas),
-                           pos) for pos in positions]
-                (gap, kappa), pos = max(scored, key=lambda x: x[0][0])
-                phi_c = lo + backend.times(width, pos)
-                tenth = backend.times(width, 0.1)
-                ends = sorted(backend.to_fraction(q - backend.reciprocal(phi_c + s * tenth)) for s in (-1, 1))
-                out.append((int(runs[k]), gap, (ends[0], ends[1], q_frac, kappa)))
+    if len(pool) > quota:
+        pool = rng.choice(pool, size=quota, replace=False)
+    res = backend.resolution() * backend.as_float(pspread)
+    run_start, run_end = run_bounds(ls)
+    for k in pool:
+        c0 = cand[k]
+        dl, dr = label_cell(phi, ls, c0, run_start, run_end, half=backend.half)
+        if not (backend.as_float(dl) > res and backend.as_float(dr) > res):
+            continue
+        lo = c0 - min(dl, pspread)
+        width = min(dl, pspread) + min(dr, pspread)
+        scored = [(_best_tilt(ts, ls, phi, lo + backend.times(width, pos), q, q_frac, backend, h_soft, kappas),
+                   pos) for pos in positions]
+        (gap, kappa), pos = max(scored, key=lambda x: x[0][0])
+        phi_c = lo + backend.times(width, pos)
+        tenth = backend.times(width, 0.1)
+        ends = sorted(backend.to_fraction(q - backend.reciprocal(phi_c + s * tenth)) for s in (-1, 1))
+        out.append((int(runs[k]), gap, (ends[0], ends[1], q_frac, kappa)))
     return out
 
 

@@ -312,9 +312,19 @@ class Tracker:
         from the view ``old`` (default: the current one).
         """
         be, old = self.backend, old or self.backend
-        out = np.empty(len(self._balls), dtype=be.dtype)
-        for i, b in enumerate(self._balls):
-            out[i] = be.from_ball(b) if b.is_finite() else be.scalar(old.to_fraction(self.values[i]))
+        if isinstance(be, FloatBackend):
+            out, finite = be.from_balls(self._balls, self.prec + 64)
+            bad = np.flatnonzero(~finite)
+        else:
+            out = np.empty(len(self._balls), dtype=be.dtype)
+            bad = []
+            for i, b in enumerate(self._balls):
+                if b.is_finite():
+                    out[i] = be.from_ball(b)
+                else:
+                    bad.append(i)
+        for i in bad:
+            out[i] = be.scalar(old.to_fraction(self.values[i]))
         return out
 
     def use_backend(self, backend) -> None:
