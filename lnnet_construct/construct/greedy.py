@@ -32,9 +32,12 @@ result is constant.  Each layer:
    **Tilted folds** (:mod:`.tilt`) are scored alongside (``eps = 0``): on
    float views at every layer, over the second fixed point ``q``, the peak
    and the tilt; on fixed-point views only where no plain fold removes a
-   run, and with few choices.  (Measured on random labels: 37 instead of 57
-   layers at m = 256, 282 instead of 434 at m = 1024, 761 at m = 2000, where
-   plain folds alone stall.)
+   run, and with few choices.  (Measured on random labels, with an earlier
+   order of the random choices: 37 instead of 57 layers at m = 256, 282
+   instead of 434 at m = 1024, 761 at m = 2000, where plain folds alone
+   stall.)  From :data:`~.parallel.PARALLEL_MIN_POINTS` points on, the
+   tilted searches and the scoring of this step run in worker processes
+   (:mod:`.parallel`); the plan is the same either way.
 4. **Choice.** Minimise ``runs + beta * (decades of gap lost)``, with
    ``beta`` spreading the decades between the present smallest gap and
    ``hard_floor`` evenly over the runs still to remove; a fold that
