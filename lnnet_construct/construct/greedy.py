@@ -193,14 +193,6 @@ def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: 
     return np.unique(np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands]))
 
 
-def _chunks(picked: list, backend) -> list:
-    """``picked`` in two halves for the worker processes (one piece without them, or for mpmath views)."""
-    if current() is None or isinstance(backend, MpBackend) or len(picked) < 8:
-        return [np.array(picked, dtype=np.int64)]
-    half = len(picked) // 2
-    return [np.array(picked[:half], dtype=np.int64), np.array(picked[half:], dtype=np.int64)]
-
-
 def _score_cells(job) -> list:
     """Step 3 for some candidates: the best position in its label cell and height, per candidate.
 
@@ -312,13 +304,13 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     positions = POSITIONS if h_stride == 1 else POSITIONS[1::2]
     common = (ts, ls, run_start, run_end, hs, resolution, fspread, spread, backend, eps_eff, h_soft * PEAK, h_pow,
               positions)
-    jobs = [common + (cand[part], runs[part]) for part in _chunks(picked, backend)]
-    pool = current() if len(jobs) > 1 else None
-    if pool is None:
-        parts = [_score_cells(job) for job in jobs]
-    else:  # after the tilted searches in the workers' queue; the main process only waits
-        parts = [f.result() for f in [pool.submit(_score_cells, job) for job in jobs]]
-    results = [r for part in parts for r in part]
+    picked = np.array(picked, dtype=np.int64)
+    pool = None if isinstance(backend, MpBackend) else current()  # mpmath views do not pickle
+    if pool is None or len(picked) < 8:
+        results = _score_cells(common + (cand[picked], runs[picked]))
+    else:  # two halves, queued after the tilted searches; the main process only waits
+        futures = [pool.submit(_score_cells, common + (cand[part], runs[part])) for part in np.array_split(picked, 2)]
+        results = [r for f in futures for r in f.result()]
     if not results:
         # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
         c = ts[0] - spread

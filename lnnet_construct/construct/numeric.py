@@ -270,28 +270,6 @@ class FloatBackend(_DivisionView):
         return gap.min(axis=1)
 
 
-def _pair_gaps(a: np.ndarray, b: np.ndarray, d: np.ndarray, hs, eps) -> np.ndarray:
-    """``min_k F_h(a_k) - F_h(b_k)`` per height from float64 ``a``, ``b`` and ``d = b - a``.
-
-    ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))`` with
-    ``q_b - q_a = 2 (b - a)(b + a) / 3``: a tiny gap keeps the relative accuracy
-    of ``d`` instead of cancelling.
-
-    >>> a, b = np.array([1.0]), np.array([1.0 + 2.0**-40])
-    >>> g = float(_pair_gaps(a, b, b - a, [1.0], 0)[0])
-    >>> slope = 4 * (8 / 3) ** -1.5                      # -F'(1) for h = 1
-    >>> abs(g / (slope * 2.0**-40) - 1) < 1e-11
-    True
-    """
-    H = np.asarray(hs, dtype=np.float64)[:, None]
-    ef = float(eps)
-    with np.errstate(under="ignore", over="ignore", divide="ignore", invalid="ignore"):
-        sa = np.sqrt((2 * a**2 + 6 * H**2) / 3 + ef)
-        sb = np.sqrt((2 * b**2 + 6 * H**2) / 3 + ef)
-        gap = 6 * H * (2.0 / 3.0) * d * (a + b) / (sa * sb * (sa + sb))
-    return gap.min(axis=1)
-
-
 def extended_available() -> bool:
     """Whether numpy's ``longdouble`` is wider than float64 on this platform."""
     return np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
@@ -419,5 +397,16 @@ class FixedBackend(_View):
         return Fraction(int(x), 1 << self.prec)
 
     def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
-        """Like :meth:`FloatBackend.pair_gaps`, with ``b - a`` exact from the integers."""
-        return _pair_gaps(self.to_float(ra), self.to_float(rb), self.to_float(rb - ra), hs, eps)
+        """Like :meth:`FloatBackend.pair_gaps`, in the form that keeps tiny gaps accurate.
+
+        ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``
+        with ``q_b - q_a = 2 (b - a)(b + a) / 3``, ``b - a`` exact from the integers.
+        """
+        raf, rbf, df = self.to_float(ra), self.to_float(rb), self.to_float(rb - ra)
+        H = np.asarray(hs, dtype=np.float64)[:, None]
+        ef = float(eps)
+        with np.errstate(under="ignore", over="ignore", divide="ignore"):
+            sa = np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef)
+            sb = np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
+            gap = 6 * H * (2.0 / 3.0) * df * (raf + rbf) / (sa * sb * (sa + sb))
+        return gap.min(axis=1)

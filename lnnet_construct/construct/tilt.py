@@ -45,7 +45,7 @@ from .parallel import current
 from .rational import simplest_between
 from .runs import argsort_rows, label_cell, run_bounds, runs_after
 
-__all__ = ["KAPPAS", "Q_OFFSETS", "submit_tilted", "tilted_choice", "tilted_fold", "tilted_results"]
+__all__ = ["KAPPAS", "Q_OFFSETS", "submit_tilted", "tilted_choice", "tilted_fold"]
 
 #: Tilt magnitudes tried (short rationals near ``2^(j/2)``).
 KAPPAS = tuple(simplest_between(Fraction(x * 0.99), Fraction(x * 1.01)) for x in 2.0 ** (np.arange(-16, 7) / 2.0))
@@ -101,11 +101,6 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
         score = np.where(gaps > 0, gaps, 0.0) / scale * np.minimum(1.0, hs / (h_soft * PEAK))
     k = int(np.argmax(score))
     return float(score[k]), signed[k]
-
-
-def tilted_results(ts, ls, spread, backend, rng, runs_now: int, **opts) -> list:
-    """Scored tilted folds that remove runs, as ``(runs, gap, tilt)`` (:func:`submit_tilted`, waited for)."""
-    return submit_tilted(ts, ls, spread, backend, rng, runs_now, **opts)()
 
 
 def submit_tilted(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_random: int, edge: int,

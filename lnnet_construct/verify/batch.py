@@ -265,7 +265,7 @@ class _StageConsts:
 def _centre_float(st: Stage):
     """``(s0, e0)``: the stage's centre ``sigma0`` as a moderate float within ``e0/2`` of it, or None."""
     sigma0 = st.arb(_CONST_BITS)[0]
-    with _arb_prec(_CONST_BITS):
+    with _precision(_CONST_BITS):
         s0 = _mid_float(sigma0)
         if s0 is None or abs(s0) > 2.0**500:
             return None
@@ -287,7 +287,7 @@ class _FastLayer:
         if centre is None:
             return None
         s0, self.e0 = centre
-        with _arb_prec(_CONST_BITS):
+        with _precision(_CONST_BITS):
             self.s0col = np.array([[s0], [-s0]])
             self.zero = ro.b1_zero
             if self.zero:
@@ -327,7 +327,7 @@ class _TiltLayer:
             return None
         _, _, sstar, K, F = ro.arb(_CONST_BITS)
         J = ro.slope(_CONST_BITS)
-        with _arb_prec(_CONST_BITS):
+        with _precision(_CONST_BITS):
             j, k, f = _near_ball(J), _near_ball(K), _near_ball(F)
             if j is None or k is None or f is None:
                 return None
@@ -389,10 +389,6 @@ def _tilt_step(tl: _TiltLayer, X: np.ndarray):
     if bad is not None:
         out[:, bad] = 0.0
     return out, bad
-
-
-def _arb_prec(prec):
-    return _precision(prec)
 
 
 def _mid_float(x):

@@ -248,8 +248,9 @@ class Stage:
     def arb(self, prec: int):
         """``(sigma0, C, E', Pb)`` as arb balls at ``prec`` bits (sets the precision while computing)."""
         got = self._arb.get(prec)
-        if got is None and self.rational() is not None:
-            s0, C, E1, Pb = self.rational()
+        q = self.rational() if got is None else None
+        if q is not None:
+            s0, C, E1, Pb = q
             with _precision(prec):
                 got = (flint.arb(s0), flint.arb(C), flint.arb(0) if self.e1_zero else flint.arb(E1),
                        [flint.arb(v) for v in Pb])

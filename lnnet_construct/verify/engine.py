@@ -272,26 +272,24 @@ class _Verifier:
         # the head (last LayerNorm and output) in float64 intervals, then in arb where that is not enough
         lo, hi = dd_float_bounds(Mh, Ml, R)
         br = head_batch(self.chain, lo, hi, self.label_idx[kept])
-        rows = dict(zip(kept, range(len(kept))))
-        left = set(self.take_batch(br, kept, _DD_BITS, "dd-chain", local=True))
-        ac = self.arb_chain(_DD_HEAD_BITS)
-        rest = []
-        for i in todo:
-            t = rows.get(i)
-            if t is not None and i not in left:
-                continue
-            if t is not None:
-                mid = Fraction(float(Mh[t])) + Fraction(float(Ml[t]))
-                out = arb_chain_head(ac, mid, float(R[t]), int(self.label_idx[i]))
-                res = self.result_from(i, out, _DD_BITS, "dd-chain")
-                if res is not None:
-                    self.results[i] = res
-                    left.discard(i)
-                    continue
-            rest.append(i)
-        self.tick(len(kept) - len(left))
+        row = {i: t for t, i in enumerate(kept)}
+        kept_set = set(kept)
+        rest = [i for i in todo if i not in kept_set]
+        undecided = self.take_batch(br, kept, _DD_BITS, "dd-chain", local=True)
+        done = len(kept) - len(undecided)
+        for i in undecided:
+            t = row[i]
+            mid = Fraction(float(Mh[t])) + Fraction(float(Ml[t]))
+            out = arb_chain_head(self.arb_chain(_DD_HEAD_BITS), mid, float(R[t]), int(self.label_idx[i]))
+            res = self.result_from(i, out, _DD_BITS, "dd-chain")
+            if res is None:
+                rest.append(i)
+            else:
+                self.results[i] = res
+                done += 1
+        self.tick(done)
         self.timings["tier_dd"] = time.perf_counter() - t0
-        return rest, set(kept)
+        return rest, kept_set
 
     def tier2(self, todo, br: BatchResult | None):
         tried_dd: set = set()
