@@ -52,8 +52,8 @@ def classifies_all(net, points, labels, oracle=arb_decide) -> bool:
     return all(oracle(net, p) == str(lab) for p, lab in zip(points, labels))
 
 
-def float_predict(net, points, dtype=np.float64) -> list:
-    """Plain float evaluation (torch semantics); returns class texts (None on an exact 0/tie)."""
+def float_states(net, points, dtype=np.float64):
+    """Plain float evaluation (torch semantics): the state (columns: points) after every layer, in order."""
     x = np.array([[float(to_exact(v)) for v in p] for p in points], dtype=dtype).T
     for layer in net.layers:
         if isinstance(layer, Affine):
@@ -66,6 +66,13 @@ def float_predict(net, points, dtype=np.float64) -> list:
             var = ((x - mu) ** 2).mean(axis=0, keepdims=True)
             with np.errstate(all="ignore"):
                 x = (x - mu) / np.sqrt(var + eps)
+        yield x
+
+
+def float_predict(net, points, dtype=np.float64) -> list:
+    """Plain float evaluation (torch semantics); returns class texts (None on an exact 0/tie)."""
+    for x in float_states(net, points, dtype):
+        pass
     out = []
     for col in x.T:
         if net.decision == "sign":

@@ -29,6 +29,14 @@ Methods (MATH.md §3):
   returned, and otherwise ``meta["paper_comparison"]`` says the comparison
   was skipped (on random labels the paper needs about ``m - 2``, ours about
   ``0.3 m`` at ``m = 1024``).  Fallbacks are recorded in ``meta["fallback"]``.
+  Up to :data:`GUARD_MAX_POINTS` points the planner follows the network's
+  plain float32 and float64 evaluations (:mod:`.shadow`) and prefers folds
+  that keep them correct; ``meta["float_points_at_risk"]`` then says how
+  many points each format may get wrong (0: that format classifies every
+  point, with room for another library's rounding; not a certificate), and
+  ``meta["float_formats_kept"]`` lists the formats with none.  Where the
+  guarded plan reaches the bound or stalls, the plan is made again without
+  the guard (``meta["float_guard"]`` says why) before the paper's is used.
 
 Classes are the sorted label texts (``str(label)``); binary networks use the
 ``"sign"`` decision (``> 0`` means ``classes[1]``), multi-class networks
@@ -69,6 +77,7 @@ from .paper import is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
 from .runs import opposite_gap
+from .shadow import FloatShadow, Guard
 from .tracker import Tracker
 
 __all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS"]
@@ -85,6 +94,8 @@ PAPER_CHECK_MAX = 512
 STALL_LAYERS = 100
 #: Every this many layers in a row that remove no run double the planner's candidates (up to 8 times).
 IDLE_STEP = 25
+#: Up to this many distinct points the default planner follows the float evaluations (:mod:`.shadow`).
+GUARD_MAX_POINTS = 512
 
 
 @dataclass(frozen=True)
@@ -290,11 +301,22 @@ def _readout_from(st, k) -> Readout:
     return multiclass_readout(st.lows, st.highs, st.run_labels)
 
 
-def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
+def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bool | None = None):
     w = choose_direction(ds.points, ds.labels, seed=seed)
     t = project(ds.points, w)
     w, t = normalise_scale(w, t)
     tracker = Tracker(t, ds.labels, eps, FloatBackend(), keep_history=True)
+    if guarded is None:
+        guarded = ds.m <= GUARD_MAX_POINTS
+    guard = Guard(FloatShadow(ds.points, w, eps), tracker) if guarded else None
+
+    def give_up(reason: str):
+        if guard is not None:  # the float guard may be what held the plan back: plan again without it
+            out = _plan_default(ds, eps, seed, exact, progress, guarded=False)
+            out[3]["float_guard"] = f"dropped: with it, {reason}"
+            return out
+        return _paper_instead(ds, eps, progress, f"{reason}; used the paper's plan")
+
     _widen_view(tracker, _exact_gap(t))
     tracker.history = [tracker.backend.to_float(tracker.values)]
     st = tracker.certify()
@@ -313,35 +335,41 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
     last_progress = 0
     while not is_done(st.run_labels, k):
         if tracker.depth >= bound:
-            return _paper_instead(ds, eps, progress,
-                                  f"the default plan reached the theorem's bound ({bound} layers); used the paper's plan")
+            return give_up(f"the default plan reached the theorem's bound ({bound} layers)")
         if tracker.depth - last_progress >= STALL_LAYERS:
-            return _paper_instead(ds, eps, progress,
-                                  f"the default plan stalled at {st.runs} runs (no fold removed a run in "
-                                  f"{STALL_LAYERS} layers); used the paper's plan")
+            return give_up(f"the default plan stalled at {st.runs} runs (no fold removed a run in "
+                           f"{STALL_LAYERS} layers)")
         # a long idle streak searches more candidates (x2 per IDLE_STEP layers, up to x8) before the stall
         wider = 2 ** min(3, (tracker.depth - last_progress) // IDLE_STEP)
         layer_opts = opts if wider == 1 else {**opts, "n_random": opts["n_random"] * wider,
                                               "uniform": opts["uniform"] * wider}
         for _ in range(4):
-            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, **layer_opts)
+            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, guard=guard,
+                                 errors=guard.errors() if guard else None, **layer_opts)
             tracker.apply(choice.c_rel, choice.h, choice.lam, choice.kappa)
             try:
                 st = tracker.certify()
+                if guard is not None:
+                    guard.commit()
                 break
             except PrecisionExhausted:
                 # the rounded centre tied two labels (a cell below the view's resolution): plan again
                 tracker.undo()
         else:
-            return _paper_instead(ds, eps, progress, "the default planner could not resolve its folds; used the paper's plan")
+            return give_up("the default planner could not resolve its folds")
         if st.runs < runs[-1]:
             last_progress = tracker.depth
         runs.append(st.runs)
         _widen_view(tracker)
         if progress is not None:
             progress(min(total, runs[0] - st.runs), total)
-    readout = _readout_from(st, k)
+    readout = _readout_from(st if guard is None else _float_safe(st, guard), k)
     extra["planner_view"] = tracker.backend.name
+    if guard is not None:
+        extra["float_formats_kept"] = [np.dtype(dt).name for dt in guard.kept]
+        extra["float_points_at_risk"] = {np.dtype(dt).name: r for dt, r in zip(guard.formats, guard.risk)}
+        if guard.given_up:
+            extra["float_formats_given_up_at_layer"] = guard.given_up
     plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "default", False)
     if tracker.depth > cap:
         # past the paper's lower bound: compare with the paper itself where that is affordable
@@ -356,6 +384,25 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress):
             extra["paper_comparison"] = (f"skipped (m > {PAPER_CHECK_MAX}); default {tracker.depth} layers, above the "
                                          f"paper's lower bound {cap}, below the theorem's bound {bound}")
     return plan, tracker.history, None, extra
+
+
+def _float_safe(st, guard):
+    """The certified run bounds widened by the float guard's bars, where the runs stay apart.
+
+    A threshold between widened runs separates the exact values and those
+    of every float format the guard kept (:mod:`.shadow`).
+    """
+    lows, highs = list(st.lows), list(st.highs)
+    for lo, hi in guard.bounds():  # widest format first: a narrower one only where it still fits
+        wl, wh = list(lows), list(highs)
+        for r in range(st.runs):
+            members = st.run_of == r
+            wl[r] = min(wl[r], Fraction(float(lo[members].min())))
+            wh[r] = max(wh[r], Fraction(float(hi[members].max())))
+        if not all(a < b for a, b in zip(wh, wl[1:])):
+            break
+        lows, highs = wl, wh
+    return _Bounds(lows, highs, st.run_labels)
 
 
 def _paper_instead(ds: Dataset, eps: Fraction, progress, reason: str):

@@ -66,8 +66,8 @@ from ..arith.interval import Interval, IntervalArith
 from ..numbers import exact_sqrt
 from .rational import to_fraction_exact
 
-__all__ = ["fold_float", "fold_interval", "fold_arb", "fold_exact", "MpBackend", "FloatBackend", "FixedBackend",
-           "PEAK", "extended_available"]
+__all__ = ["fold_float", "fold_slope", "fold_interval", "fold_arb", "fold_exact", "MpBackend", "FloatBackend",
+           "FixedBackend", "PEAK", "extended_available"]
 
 #: ``max F = 3 sqrt 2`` (at ``t = c``, ``eps = 0``), as a float.
 PEAK = 3.0 * 2.0**0.5
@@ -259,15 +259,18 @@ class FloatBackend(_DivisionView):
     def to_float(self, v) -> np.ndarray:
         return np.asarray(v, dtype=np.float64)
 
-    def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
-        """``min_k F_h(ra_k) - F_h(rb_k)`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances)."""
+    def pair_gaps(self, ra, rb, hs, eps, weight=None) -> np.ndarray:
+        """``min_k w_k (F_h(ra_k) - F_h(rb_k))`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances).
+
+        ``weight``: None (all 1) or an array of shape ``(len(hs), len(ra))``.
+        """
         dt = self.dtype
         raf, rbf = ra.astype(dt), rb.astype(dt)
         H = np.asarray(hs, dtype=dt)[:, None]
         ef = self.scalar(eps)
         with np.errstate(under="ignore", over="ignore", divide="ignore"):
             gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
-        return gap.min(axis=1)
+        return _weighted_min(gap, weight)
 
 
 def extended_available() -> bool:
@@ -314,10 +317,11 @@ class MpBackend(_DivisionView):
     def to_float(self, v) -> np.ndarray:
         return np.array([float(x) for x in v], dtype=np.float64)
 
-    def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
+    def pair_gaps(self, ra, rb, hs, eps, weight=None) -> np.ndarray:
         """Like :meth:`FloatBackend.pair_gaps`, at this context's precision."""
-        return np.array([float(np.min((self.fold(ra, 0, h, eps) - self.fold(rb, 0, h, eps)).astype(np.float64)))
-                         for h in (self.scalar(Fraction(float(h))) for h in hs)])
+        gap = np.array([(self.fold(ra, 0, h, eps) - self.fold(rb, 0, h, eps)).astype(np.float64)
+                        for h in (self.scalar(Fraction(float(h))) for h in hs)])
+        return _weighted_min(gap, weight)
 
 
 def _int_float(x: int, scale: int) -> float:
@@ -396,7 +400,7 @@ class FixedBackend(_View):
     def to_fraction(self, x) -> Fraction:
         return Fraction(int(x), 1 << self.prec)
 
-    def pair_gaps(self, ra, rb, hs, eps) -> np.ndarray:
+    def pair_gaps(self, ra, rb, hs, eps, weight=None) -> np.ndarray:
         """Like :meth:`FloatBackend.pair_gaps`, in the form that keeps tiny gaps accurate.
 
         ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``
@@ -409,4 +413,24 @@ class FixedBackend(_View):
             sa = np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef)
             sb = np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
             gap = 6 * H * (2.0 / 3.0) * df * (raf + rbf) / (sa * sb * (sa + sb))
-        return gap.min(axis=1)
+        return _weighted_min(gap, weight)
+
+
+def _weighted_min(gap, weight) -> np.ndarray:
+    """Row minima of ``gap`` (times ``weight`` when given), as float64."""
+    gap = np.asarray(gap, dtype=np.float64)
+    return (gap if weight is None else gap * weight).min(axis=1)
+
+
+def fold_slope(d, h, eps, kappa=0) -> np.ndarray:
+    """``|F'|`` at ``t = c + d`` (float64 arrays broadcasting; not rigorous).
+
+    >>> bool(abs(fold_slope(np.array([1.0]), 1.0, 0.0)[0] - 4 / (8 / 3) ** 1.5) < 1e-15)
+    True
+    """
+    with np.errstate(under="ignore", over="ignore", divide="ignore", invalid="ignore"):
+        q = (2 * d * d + 6 * h * h) / 3 + eps
+        slope = -(6 * h + 2 * kappa * d) * (2 * d / 3) / q**1.5
+        if np.any(kappa):
+            slope = slope + 2 * kappa / np.sqrt(q)
+        return np.abs(slope)

@@ -41,7 +41,7 @@ from fractions import Fraction
 from ..network import Affine, LayerNorm, Network
 from .rational import simplest_between
 
-__all__ = ["V1", "V2", "Readout", "binary_readout", "multiclass_readout", "realise"]
+__all__ = ["V1", "V2", "Readout", "binary_readout", "fold_affine", "multiclass_readout", "reads", "realise"]
 
 V1 = (Fraction(1), Fraction(-1), Fraction(0))
 V2 = (Fraction(1), Fraction(1), Fraction(-2))
@@ -116,10 +116,23 @@ def _centres(mids, lows, highs):
     return [sj * a0 + rj for sj, rj in coefs]
 
 
-def _reads(fold) -> list:
+def reads(fold) -> list:
     """What the layer after ``fold`` reads: ``v2``, or ``v2 + kappa v1`` after a tilted fold."""
     kappa = Fraction(getattr(fold, "kappa", 0))
     return [b + kappa * a for a, b in zip(V1, V2)]
+
+
+def fold_affine(fold, src) -> Affine:
+    """The affine layer before the LayerNorm of ``fold``, reading ``src`` (``w``, or the previous fold's ``r``).
+
+    >>> from lnnet_construct.construct.tracker import Fold
+    >>> [str(b) for b in fold_affine(Fold(Fraction(1), Fraction(2)), V2).bias]
+    ['1', '3', '-4']
+    """
+    lam = Fraction(fold.lam)
+    weight = [[lam * a * b for b in src] for a in V1]
+    bias = [lam * (-fold.c * a + fold.h * b) for a, b in zip(V1, V2)]
+    return Affine(weight, bias)
 
 
 def realise(direction, folds, readout: Readout, classes, *, eps=Fraction(0), meta=None) -> Network:
@@ -140,13 +153,9 @@ def realise(direction, folds, readout: Readout, classes, *, eps=Fraction(0), met
     w = list(direction)
     layers: list = []
     for k, f in enumerate(folds):
-        lam = Fraction(f.lam)
-        src = w if k == 0 else _reads(folds[k - 1])
-        weight = [[lam * a * b for b in src] for a in V1]
-        bias = [lam * (-f.c * a + f.h * b) for a, b in zip(V1, V2)]
-        layers.append(Affine(weight, bias))
+        layers.append(fold_affine(f, w if k == 0 else reads(folds[k - 1])))
         layers.append(LayerNorm(eps=eps))
-    read = _reads(folds[-1]) if folds else w
+    read = reads(folds[-1]) if folds else w
     n = len(classes)
     kind = readout.kind
     if kind == "sign":

@@ -40,15 +40,16 @@ from fractions import Fraction
 
 import numpy as np
 
-from .numeric import PEAK, fold_float
+from .numeric import PEAK, fold_float, fold_slope
 from .parallel import current
 from .rational import simplest_between
 from .runs import argsort_rows, label_cell, run_bounds, runs_after
 
 __all__ = ["KAPPAS", "Q_OFFSETS", "submit_tilted", "tilted_choice", "tilted_fold"]
 
-#: Tilt magnitudes tried (short rationals near ``2^(j/2)``).
-KAPPAS = tuple(simplest_between(Fraction(x * 0.99), Fraction(x * 1.01)) for x in 2.0 ** (np.arange(-16, 7) / 2.0))
+#: Tilt magnitudes tried (short rationals near ``2^(j/2)``; the tilts taken on random, alternating and
+#: spiral data were 2^-4 to 2^(1/2)).
+KAPPAS = tuple(simplest_between(Fraction(x * 0.99), Fraction(x * 1.01)) for x in 2.0 ** (np.arange(-12, 4) / 2.0))
 #: Distances of ``q`` beyond either end of the range, in spreads.
 Q_OFFSETS = (Fraction(1, 64), Fraction(1, 16), Fraction(1, 4), Fraction(1))
 
@@ -59,13 +60,15 @@ def tilted_fold(p: Fraction, q: Fraction, kappa: Fraction):
     return (3 * p + k2 * q) / (k2 + 3), (p - q) * kappa / (k2 + 3)
 
 
-def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
+def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
     """``(score, kappa)``: the largest normalised smallest gap over ``kappas`` for the peak at ``phi_c``.
 
     The gap is the smallest difference of values after the fold between
     neighbours of different labels (in the order of ``|phi - phi_c|``), over
     the peak value ``sqrt(6 (kappa^2 + 3))`` of the fold in units of
     ``3 sqrt 2`` (the plain fold's), discounted below ``h_soft`` like a plain fold's.
+    With ``u`` (float errors in rounding units) each gap is weighed against
+    the errors after the fold, as in :func:`.greedy._gaps`.
     """
     p = q - backend.reciprocal(phi_c)
     p_frac = backend.to_fraction(p)
@@ -86,16 +89,25 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
         h = (p - q) * kap / (k2 + 3)
         with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
             vals = fold_float(ts[sub][None, :], c, h, dt(0), kap)
-            gaps = np.min(vals[:, ia] - vals[:, ib], axis=1).astype(np.float64)
+            gaps = (vals[:, ia] - vals[:, ib]).astype(np.float64)
         hs = h[:, 0].astype(np.float64)
+        cs, ks = c.astype(np.float64), kap.astype(np.float64)
     else:  # fixed point: exact parameters, big-int folds
-        gaps, hs = [], []
+        diffs, hs, cs = [], [], []
         for kappa in signed:
             c, h = tilted_fold(p_frac, q_frac, kappa)
             vals = backend.fold(ts[sub], c, h, 0, kappa)
-            gaps.append(float(np.min(backend.to_float(vals[ia] - vals[ib]))))
+            diffs.append(backend.to_float(vals[ia] - vals[ib]))
             hs.append(float(h))
-        gaps, hs = np.array(gaps), np.array(hs)
+            cs.append(float(c))
+        hs = np.array(hs)
+        cs, ks = np.array(cs)[:, None], np.array([float(k) for k in signed])[:, None]
+        gaps = np.array(diffs)
+    if u is not None:
+        d = backend.to_float(ts[sub])[None, :] - cs
+        e = fold_slope(d, hs[:, None], 0.0, ks) * u[sub][None, :] + 1.0
+        gaps = gaps * (2.0 / (e[:, ia] + e[:, ib]))
+    gaps = gaps.min(axis=1)
     scale = np.sqrt((np.array([float(k) for k in signed]) ** 2 + 3) / 3)
     with np.errstate(invalid="ignore"):
         score = np.where(gaps > 0, gaps, 0.0) / scale * np.minimum(1.0, hs / (h_soft * PEAK))
@@ -105,7 +117,7 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas):
 
 def submit_tilted(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_random: int, edge: int,
                   uniform: int, top: int, h_soft: float, kappas=KAPPAS, positions=(0.3, 0.5, 0.7),
-                  offsets=Q_OFFSETS):
+                  offsets=Q_OFFSETS, u=None):
     """Start the tilted search; returns a function that waits for and returns its results.
 
     The results are ``(runs, gap, tilt)`` with ``tilt = (p_lo, p_hi, q, kappa)``.
@@ -117,10 +129,12 @@ def submit_tilted(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_
     ``offsets`` the distances of ``q`` beyond either end (in spreads).  The
     search for each ``q`` has its own generator, seeded from ``rng`` in a fixed
     order, and runs in the build's worker processes when there are any
-    (:mod:`.parallel`): the results do not depend on where it ran.
+    (:mod:`.parallel`): the results do not depend on where it ran.  ``u``:
+    the points' float errors in rounding units, in the order of ``ts`` (or
+    None), as for plain folds.
     """
     common = (ts, ls, spread, backend, runs_now, candidates, n_random, edge, uniform, top, h_soft, kappas,
-              positions)
+              positions, u)
     jobs = [common + (off, end, int(rng.integers(2**63))) for off in offsets for end in (-1, 1)]
     pool = current()
     if pool is None:
@@ -132,7 +146,7 @@ def submit_tilted(ts, ls, spread, backend, rng, runs_now: int, *, candidates, n_
 
 def _search_q(job) -> list:
     """The tilted folds for one second fixed point ``q`` (a picklable job of :func:`submit_tilted`)."""
-    (ts, ls, spread, backend, runs_now, candidates, n_random, edge, uniform, top, h_soft, kappas, positions,
+    (ts, ls, spread, backend, runs_now, candidates, n_random, edge, uniform, top, h_soft, kappas, positions, u,
      off, end, seed) = job
     rng = np.random.default_rng(seed)
     out = []
@@ -165,7 +179,7 @@ def _search_q(job) -> list:
             continue
         lo = c0 - min(dl, pspread)
         width = min(dl, pspread) + min(dr, pspread)
-        scored = [(_best_tilt(ts, ls, phi, lo + backend.times(width, pos), q, q_frac, backend, h_soft, kappas),
+        scored = [(_best_tilt(ts, ls, phi, lo + backend.times(width, pos), q, q_frac, backend, h_soft, kappas, u),
                    pos) for pos in positions]
         (gap, kappa), pos = max(scored, key=lambda x: x[0][0])
         phi_c = lo + backend.times(width, pos)
