@@ -4,7 +4,8 @@ Data sets (d = 2 unless stated):
 
 * ``random-m``: ``m`` points with coordinates ``k / 10^6`` (uniform integers
   ``k`` in ``[-10^6, 10^6)``) and uniformly random binary labels, for ``m`` in
-  ``--sizes`` (default 64, 256, 1024, 2000, 4096);
+  ``--sizes`` (default 64, 256, 1024, 2000, 4096), one set per data seed in
+  ``--data-seeds`` (named ``random-m/sN`` beyond the first);
 * ``alternating-m``: ``0, 1, ..., m-1`` on a line with alternating labels;
 * ``two-spirals``: the bundled data set (200 points).
 
@@ -113,30 +114,35 @@ def main(argv=None) -> int:
     ap.add_argument("--alternating", default="64,256", help="comma-separated m for alternating labels ('' to skip)")
     ap.add_argument("--no-spirals", action="store_true")
     ap.add_argument("--paper-max", type=int, default=1024, help="skip the paper method above this many points")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="planner seed (and the data seed unless --data-seeds)")
+    ap.add_argument("--data-seeds", default=None,
+                    help="comma-separated seeds of the random sets (default: --seed); depths and times vary "
+                         "a lot from one set to the next, so compare several")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "construction.json"))
     args = ap.parse_args(argv)
 
+    data_seeds = [int(s) for s in args.data_seeds.split(",")] if args.data_seeds else [args.seed]
     cases = []
     for m in (int(s) for s in args.sizes.split(",") if s):
-        cases.append((f"random-{m}", *random_set(m, args.seed)))
+        for k, ds in enumerate(data_seeds):
+            cases.append((f"random-{m}" + (f"/s{ds}" if k or ds != args.seed else ""), *random_set(m, ds)))
     for m in (int(s) for s in args.alternating.split(",") if s):
         cases.append((f"alternating-{m}", *alternating(m)))
     if not args.no_spirals:
         cases.append(("two-spirals", *two_spirals()))
 
     rows = []
-    head = f"{'data':<16}{'method':<9}{'LN':>6}{'runs0':>7}{'build s':>9}{'margin':>10}{'f64 err':>9}{'f32 err':>9}"
+    head = f"{'data':<20}{'method':<9}{'LN':>6}{'runs0':>7}{'build s':>9}{'margin':>10}{'f64 err':>9}{'f32 err':>9}"
     print(head)
     print("-" * len(head))
     for name, pts, labels in cases:
         for method in ("default", "paper"):
             if method == "paper" and len(pts) > args.paper_max:
                 row = {"data": name, "m": len(pts), "method": method, "skipped": f"m > --paper-max {args.paper_max}"}
-                print(f"{name:<16}{method:<9}  skipped ({row['skipped']})")
+                print(f"{name:<20}{method:<9}  skipped ({row['skipped']})")
             else:
                 row = run_one(name, pts, labels, method, args.seed)
-                print(f"{name:<16}{method:<9}{row['ln_layers']:>6}{row['runs_after_projection']:>7}"
+                print(f"{name:<20}{method:<9}{row['ln_layers']:>6}{row['runs_after_projection']:>7}"
                       f"{row['build_seconds']:>9.1f}{row['min_relative_margin']:>10.2e}"
                       f"{row['float64_errors']:>9}{row['float32_errors']:>9}"
                       + (" (fallback to paper)" if row["fallback"] else ""))

@@ -282,3 +282,47 @@ def test_an_idle_streak_widens_the_candidate_search(monkeypatch):
     # x2 after 3 idle layers, x4 after 6, x8 (the cap) after 9 and on, back to x1 once a run goes
     assert asked[:10] == [base] * 3 + [2 * base] * 3 + [4 * base] * 3 + [8 * base]
     assert asked[-1] == base and classifies_all(net, pts, labels)
+
+
+def test_a_forced_squeeze_narrows_an_end_run_until_a_run_can_go():
+    # two wide end runs around six one-point runs: no plain fold removes a run; after a long idle
+    # streak the planner squeezes an end run (centre near its middle) until a fold removes one
+    from lnnet_construct.construct.greedy import FORCE_IDLE_LAYERS, choose_fold, end_folds
+    from lnnet_construct.construct.numeric import FloatBackend, fold_float
+    from lnnet_construct.construct.runs import count_runs_sorted
+
+    ts = np.concatenate([np.linspace(0, 30, 31), np.arange(31.0, 37.0), np.linspace(37, 67, 31)])
+    ls = np.array([0] * 31 + [1, 0, 1, 0, 1, 0] + [1] * 31)
+    be, rng = FloatBackend(), np.random.default_rng(0)
+    assert choose_fold(ts, ls, be, Fraction(0), rng, tilt=False).runs == 8
+    squeezed = 0
+    for _ in range(6):
+        ch = choose_fold(ts, ls, be, Fraction(0), rng, tilt=False, idle_layers=FORCE_IDLE_LAYERS)
+        if ch.runs < 8:
+            break
+        o = np.argsort(ts)
+        _, squeezes = end_folds(ts[o], ls[o], be)
+        assert any(abs(float(ch.c_rel) - mid) <= width / 20 for mid, width in squeezes)
+        ts = fold_float(ts, float(ch.c_rel), float(ch.h), 0.0)
+        assert count_runs_sorted(ls[np.argsort(ts)]) == 8
+        squeezed += 1
+    assert squeezed >= 1 and ch.runs < 8
+    ts = fold_float(ts, float(ch.c_rel), float(ch.h), 0.0, float(ch.kappa))
+    assert count_runs_sorted(ls[np.argsort(ts)]) == ch.runs
+
+
+def test_a_sharp_fold_beside_the_smallest_gap_widens_it():
+    from lnnet_construct.construct.greedy import H_GRID, repair_centres
+    from lnnet_construct.construct.numeric import FloatBackend, fold_float
+
+    rng = np.random.default_rng(4)
+    ts = np.sort(rng.random(40)) * 3
+    ts = np.sort(np.append(ts, ts[18] + 1e-11))
+    ls = np.insert(np.repeat(np.arange(10) % 2, 4), 19, 0)
+    ls[19] = 1 - ls[18]                       # the pair 1e-11 apart has two labels
+    spread = ts[-1] - ts[0]
+    cents = repair_centres(ts, ls, spread, FloatBackend(), pairs=1)
+    assert len(cents) == 6 and np.all(np.abs(cents - ts[18]) < spread / 7)
+    pair = ts[18:20]
+    widened = max(abs(np.diff(fold_float(pair, c, h, 0.0))[0]) for c in cents for h in H_GRID * spread)
+    assert widened > 30 * (pair[1] - pair[0])   # a plain fold F has slope at most 0.94 / h

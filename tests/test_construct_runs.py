@@ -137,3 +137,25 @@ def test_direction_is_injective_and_prefers_a_wide_gap():
     others = [min_gap(project(pts, (Fraction(int(a)), Fraction(int(b)))))
               for a, b in rng.integers(1, 50, (40, 2))]
     assert min_gap(t) >= np.median(others)
+
+
+@settings(max_examples=80, deadline=None)
+@given(line_sets())
+@example((np.arange(7.0), np.array([0, 1, 1, 0, 1, 0, 1]), np.array([0.5])))
+@example((np.array([0.0, 10.0, 11.0, 12.0, 13.0]), np.array([0, 1, 0, 1, 0]), np.array([0.5])))  # wide end run
+def test_end_folds_peel_one_run_and_squeezes_keep_them(case):
+    from lnnet_construct.construct.greedy import end_folds
+    from lnnet_construct.construct.numeric import FloatBackend
+
+    ts, ls, _ = case
+    now = count_runs_sorted(ls)
+    peels, squeezes = end_folds(ts, ls, FloatBackend())
+    assert all(brute_runs(ts, ls, c) == now - 1 for c in peels)
+    assert all(brute_runs(ts, ls, c) == now and w >= 0 for c, w in squeezes)
+    if now >= 3 and len(set(ls.tolist())) == 2:
+        # binary labels: the left peel exists exactly when the first run is narrower than a4 - b2
+        change = np.flatnonzero(ls[1:] != ls[:-1])
+        a, b = ts[np.concatenate([[0], change + 1])], ts[np.concatenate([change, [len(ts) - 1]])]
+        fits = (b[0] - a[0]) < ((a[3] if now > 3 else np.inf) - b[1])
+        lo = (b[0] + b[1]) / 2
+        assert fits == any(lo < c < (a[1] + a[2]) / 2 for c in peels)

@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lnnet_construct.construct import build
-from lnnet_construct.construct.builder import _widen_view
+from lnnet_construct.construct.builder import _fit_view
 from lnnet_construct.construct.numeric import (
     FixedBackend,
     FloatBackend,
@@ -63,7 +63,7 @@ def test_a_view_below_float64_moves_to_longdouble():
     gap = Q(1, 10**12)  # 9 float64 ulps at 2000 from the offset; relative to the spread about 5e-16
     tr = _tracker(gap)
     f64 = FloatBackend().array([t - tr.offset for t in tr.t])
-    _widen_view(tr)
+    _fit_view(tr)
     assert tr.backend.name == "longdouble"
     seen = to_fraction_exact(tr.values[5]) - to_fraction_exact(tr.values[4])
     assert abs(seen - gap) < gap / 1000
@@ -73,7 +73,7 @@ def test_a_view_below_float64_moves_to_longdouble():
 def test_a_view_below_every_float_moves_to_fixed_point():
     gap = Q(1, 10**30)
     tr = _tracker(gap)
-    _widen_view(tr, rel=1e-30 / 2)   # the layer-0 data
+    _fit_view(tr, rel=1e-30 / 2)   # the layer-0 data
     assert isinstance(tr.backend, FixedBackend) and tr.backend.prec >= 2 * 99 and tr.prec >= tr.backend.prec + 32
     seen = tr.backend.to_fraction(tr.values[5]) - tr.backend.to_fraction(tr.values[4])
     assert abs(seen - gap) < gap / 1000
@@ -81,8 +81,27 @@ def test_a_view_below_every_float_moves_to_fixed_point():
 
 def test_a_resolved_view_stays_float64():
     tr = _tracker(Q(1, 10**6))
-    _widen_view(tr)
+    _fit_view(tr)
     assert tr.backend.name == "float64"
+
+
+@pytest.mark.parametrize("wide", ["longdouble", "fixed"])
+def test_a_wider_view_goes_back_to_float64_once_its_gaps_are_wide(wide):
+    from lnnet_construct.construct.builder import NARROW_MARGIN
+
+    if wide == "longdouble" and not extended_available():
+        pytest.skip("no extended longdouble here")
+    tr = _tracker(Q(1, 10**3))   # gaps far above float64's limit (5e-7 of the spread)
+    tr.use_backend(FloatBackend(np.longdouble) if wide == "longdouble" else FixedBackend(200))
+    exact = [tr.backend.to_fraction(v) for v in tr.values]
+    _fit_view(tr)
+    assert tr.backend.name == "float64" and tr.values.dtype == np.float64
+    assert all(abs(to_fraction_exact(v) - x) <= abs(x) * Q(1, 2**52) for v, x in zip(tr.values, exact))
+    # just below the margin it stays wide
+    tr2 = _tracker(Q(1, 10**3))
+    tr2.use_backend(FixedBackend(200))
+    _fit_view(tr2, rel=NARROW_MARGIN * FloatBackend().tiny() / 2)
+    assert tr2.backend.name == "fixed"
 
 
 @needs_extended
@@ -90,7 +109,7 @@ def test_build_plans_clusters_1e13_apart_in_longdouble():
     pts = [[Q(k), Q(k, 10**13)] for k in range(6)] + [[Q(k) + Q(1, 10**13), Q(0)] for k in range(6)]
     labels = [k % 2 for k in range(6)] + [(k + 1) % 2 for k in range(6)]
     net = build(pts, labels)
-    assert net.meta["planner_view"] == "longdouble" and net.meta["certified"]
+    assert "longdouble" in net.meta["planner_views"] and net.meta["certified"]
 
 
 @needs_extended
@@ -109,16 +128,16 @@ def test_ball_midpoints_round_to_64_bits(q, prec):
 def test_a_view_past_longdouble_moves_to_fixed_point():
     gap = Q(1, 10**30)
     tr = _tracker(gap)
-    _widen_view(tr)
+    _fit_view(tr)
     if extended_available():
         assert tr.backend.name == "longdouble"
-        _widen_view(tr)
+        _fit_view(tr)
     assert isinstance(tr.backend, FixedBackend) and tr.prec >= tr.backend.prec + 32
     seen = tr.backend.to_fraction(tr.values[5]) - tr.backend.to_fraction(tr.values[4])
     assert abs(seen - gap) < gap / 1000
     prec = tr.backend.prec
     tr.values[5] = tr.values[4]        # a tie in the view: the next fixed-point view is wider
-    _widen_view(tr)
+    _fit_view(tr)
     assert tr.backend.prec >= prec + 64
 
 
@@ -205,7 +224,7 @@ def test_build_plans_clusters_1e13_apart_on_a_fixed_point_view(monkeypatch):
     pts = [[Q(k), Q(k, 10**13)] for k in range(6)] + [[Q(k) + Q(1, 10**13), Q(0)] for k in range(6)]
     labels = [k % 2 for k in range(6)] + [(k + 1) % 2 for k in range(6)]
     net = build(pts, labels)
-    assert net.meta["planner_view"] == "fixed" and net.meta["certified"]
+    assert "fixed" in net.meta["planner_views"] and net.meta["certified"]
 
 
 def test_a_view_switch_keeps_values_of_balls_that_are_not_finite():

@@ -94,6 +94,8 @@ PAPER_CHECK_MAX = 512
 STALL_LAYERS = 100
 #: Every this many layers in a row that remove no run double the planner's candidates (up to 8 times).
 IDLE_STEP = 25
+#: A wider planner view goes back to float64 once its gaps are this many times float64's limit.
+NARROW_MARGIN = 1e4
 #: Up to this many distinct points the default planner follows the float evaluations (:mod:`.shadow`).
 GUARD_MAX_POINTS = 512
 
@@ -317,7 +319,8 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
             return out
         return _paper_instead(ds, eps, progress, f"{reason}; used the paper's plan")
 
-    _widen_view(tracker, _exact_gap(t))
+    _fit_view(tracker, _exact_gap(t))
+    views = [tracker.backend.name]
     tracker.history = [tracker.backend.to_float(tracker.values)]
     st = tracker.certify()
     runs = [st.runs]
@@ -345,7 +348,8 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
                                               "uniform": opts["uniform"] * wider}
         for _ in range(4):
             choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, guard=guard,
-                                 errors=guard.errors() if guard else None, **layer_opts)
+                                 errors=guard.errors() if guard else None,
+                                 idle_layers=tracker.depth - last_progress, **layer_opts)
             tracker.apply(choice.c_rel, choice.h, choice.lam, choice.kappa)
             try:
                 st = tracker.certify()
@@ -360,11 +364,14 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
         if st.runs < runs[-1]:
             last_progress = tracker.depth
         runs.append(st.runs)
-        _widen_view(tracker)
+        _fit_view(tracker)
+        if tracker.backend.name != views[-1]:
+            views.append(tracker.backend.name)
         if progress is not None:
             progress(min(total, runs[0] - st.runs), total)
     readout = _readout_from(st if guard is None else _float_safe(st, guard), k)
     extra["planner_view"] = tracker.backend.name
+    extra["planner_views"] = views
     if guard is not None:
         extra["float_formats_kept"] = [np.dtype(dt).name for dt in guard.kept]
         extra["float_points_at_risk"] = {np.dtype(dt).name: r for dt, r in zip(guard.formats, guard.risk)}
@@ -410,22 +417,28 @@ def _paper_instead(ds: Dataset, eps: Fraction, progress, reason: str):
     return plan, layers, groups, {"fallback": reason, **extra}
 
 
-def _widen_view(tracker, rel=None) -> None:
-    """Move the planner's view to a wider number type once its gaps near its resolution.
+def _fit_view(tracker, rel=None) -> None:
+    """Move the planner's view to a wider number type once its gaps near its resolution, back once they widen.
 
     float64, then the vectorised extended ``longdouble`` (where it is wider),
     then fixed-point integers from the tracker's balls (escalated to at least
-    32 bits more than the view), widened again as they run out.  ``rel`` is
-    the exact smallest gap of the layer-0 data relative to its spread;
-    without it the gap between neighbours of different labels is measured on
-    the view.
+    32 bits more than the view), widened again as they run out.  A wider
+    view goes back to float64 (its values rounded) once the gaps are
+    :data:`NARROW_MARGIN` times float64's limit: the planner repairs gaps,
+    and float64 layers cost about half a longdouble one.  ``rel`` is the
+    exact smallest gap of the layer-0 data relative to its spread; without
+    it the gap between neighbours of different labels is measured on the
+    view.
     """
     be = tracker.backend
     if rel is None:
         rel = _view_gap(tracker.values, tracker.labels)
+    fixed = isinstance(be, FixedBackend)
+    if (fixed or be.dtype is not np.float64) and rel is not None and rel >= NARROW_MARGIN * FloatBackend().tiny():
+        tracker.round_view(FloatBackend())
+        return
     if rel is None or rel >= be.tiny():
         return
-    fixed = isinstance(be, FixedBackend)
     if not fixed and be.dtype is np.float64 and extended_available():
         wider = FloatBackend(np.longdouble)
         if rel == 0 or rel >= wider.tiny():  # 0: below float64, try the next tier

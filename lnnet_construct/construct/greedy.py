@@ -43,7 +43,12 @@ result is constant.  Each layer:
    ``hard_floor`` evenly over the runs still to remove; a fold that
    removes nothing costs a layer and is a last resort, a fold below
    ``hard_floor`` the very last (:func:`fold_score`; once the present gap is
-   below ``hard_floor``, below ``1/FLOOR_SLACK`` of that gap instead).
+   below ``hard_floor``, below that gap instead, or below ``1/IDLE_FLOOR_SLACK``
+   of it once the plan idles; after a longer idle streak a fold that removes
+   a run wins whatever its gap, and where none does an end run is squeezed
+   until it can be peeled, :func:`end_folds`).  Near the hard floor, centres
+   beside the smallest gaps are scored as well (:func:`repair_centres`):
+   sharp folds there widen them again.
    (With an explicit ``beta`` the loss is counted below ``gap_floor``
    instead.)  ``c`` is the simplest rational in
    a window of 20% of the cell around the chosen position, ``h`` the
@@ -95,6 +100,19 @@ H_GRID = 2.0 ** (np.arange(-18, 3) / 2.0)
 #: random m = 2000 sank to gaps of 1e-16 and took 880-1032 layers, 94-132 s and 81-976 float64 errors
 #: on three data seeds; with 1, 700-838 layers, 76-84 s and 31-201 errors.)
 FLOOR_SLACK = 1.0
+#: ... and this factor after :data:`SLACK_IDLE_LAYERS` layers in a row that removed no run, and after
+#: :data:`FORCE_IDLE_LAYERS` a fold that removes a run is taken whatever its gap (a state where every
+#: such fold loses gap would otherwise idle until the stall fallback: random m = 2000, data seeds 0
+#: and 3, fell back to the paper's 1998 layers).
+IDLE_FLOOR_SLACK = 100.0
+SLACK_IDLE_LAYERS = 10
+FORCE_IDLE_LAYERS = 20
+#: Below this many times the hard floor, centres beside the smallest gaps are scored too (:func:`repair_centres`)
+REPAIR_BELOW = 10.0
+#: ... beside this many of the smallest gaps ...
+REPAIR_PAIRS = 4
+#: ... at these distances (in spreads) on either side.
+REPAIR_OFFSETS = (1 / 128, 1 / 32, 1 / 8)
 #: Folds rated by a float guard (in rank order) before one that keeps fewer formats is taken.
 GUARD_TRIES = 40
 
@@ -157,14 +175,16 @@ def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0, u=None):
     return g
 
 
-def fold_score(runs: int, gap: float, runs_now: int, beta: float, floor: float, low: float) -> float:
+def fold_score(runs: int, gap: float, runs_now: int, beta: float, floor: float, low: float,
+               force: bool = False) -> float:
     """The planner's cost of a fold: ``runs + beta * decades below floor``, idling and gaps below ``low`` penalised.
 
     A fold that removes nothing only costs a layer (``+1e3``, a last
     resort); one whose gap falls below ``low`` comes after everything else
-    (``+1e6``).  ``low`` is the hard floor, or ``1/FLOOR_SLACK`` of the
-    present gap once that is below it: a fold that climbs back above the
-    floor must not win over every fold that removes a run.
+    (``+1e6``).  ``low`` is the hard floor, or (a slack below) the present
+    gap once that is below it: a fold that climbs back above the floor must
+    not win over every fold that removes a run.  With ``force`` (a long
+    idle streak) a fold that removes nothing comes last of all (``+1e7``).
 
     >>> idle_above = fold_score(10, 2e-11, 10, 20.0, 1e-11, 1e-14)
     >>> progress_below = fold_score(9, 5e-13, 10, 20.0, 1e-11, 1e-14)
@@ -173,7 +193,8 @@ def fold_score(runs: int, gap: float, runs_now: int, beta: float, floor: float, 
     """
     g = max(gap, 1e-300)
     shortfall = max(0.0, np.log10(floor / g))
-    return float(runs + beta * shortfall + (1e3 if runs >= runs_now else 0.0) + (1e6 if g < low else 0.0))
+    idle = (1e7 if force else 1e3) if runs >= runs_now else 0.0
+    return float(runs + beta * shortfall + idle + (1e6 if g < low else 0.0))
 
 
 def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: int) -> np.ndarray:
@@ -219,6 +240,69 @@ def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: 
     return np.unique(np.concatenate([np.asarray(c, dtype=ts.dtype) for c in cands]))
 
 
+def end_folds(ts, ls, backend):
+    """``(peels, squeezes)``: centres that peel an end run, and ``(middle, width)`` of the end runs, nearest to a peel first.
+
+    With runs ``R1, R2, ...`` (``R_i = [a_i, b_i]``, sorted values; ``R1``
+    and ``R3`` of one label), a plain fold at ``c`` with ``(b1 + b2)/2 < c < min((a2 + a3)/2, (a1 + a4)/2)``
+    orders the points by ``|t - c|`` as ``R2``, then ``R1`` and ``R3``
+    interleaved, then ``R4, R5, ...``: it removes the run ``R1``.  That
+    window is open exactly when ``R1`` is narrower than ``a4 - b2``; the
+    right end is the mirror image.  Where neither is open, folding an end
+    run onto itself (a *squeeze*, centre in its middle) narrows it (its
+    image lies near the peak, where the fold is flat) while the other runs
+    keep their order; ``squeezes`` starts with the end whose run is the
+    smaller share of its window.
+
+    >>> ts = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]); ls = np.array([0, 1, 1, 0, 1, 0, 1])
+    >>> peels, squeezes = end_folds(ts, ls, FloatBackend())
+    >>> peels.tolist(), [(float(c), float(w)) for c, w in squeezes]   # left: c in (1, 2); right: (4.5, 5.5)
+    ([1.5, 5.0], [(0.0, 0.0), (6.0, 0.0)])
+    >>> from .runs import runs_after
+    >>> runs_after(ts, ls, peels).tolist()    # from 6 runs
+    [5, 5]
+    """
+    change = np.flatnonzero(ls[1:] != ls[:-1])
+    if len(change) < 2:
+        return np.zeros(0, dtype=ts.dtype), []
+    a, b = ts[np.concatenate([[0], change + 1])], ts[np.concatenate([change, [len(ts) - 1]])]
+    half = backend.half
+    n = len(a)
+    rl = ls[np.concatenate([[0], change + 1])]
+    windows = [(half(b[0] + b[1]), min(half(a[1] + a[2]), half(a[0] + a[3])) if n > 3 else half(a[1] + a[2]),
+                rl[0] == rl[2]),
+               (max(half(b[-2] + b[-3]), half(b[-1] + b[-4])) if n > 3 else half(b[-2] + b[-3]), half(a[-1] + a[-2]),
+                rl[-1] == rl[-3])]
+    peels = [half(lo + hi) for lo, hi, same in windows if same and lo < hi]
+    share = [backend.as_float(b[0] - a[0]) / max(backend.as_float(a[3] - b[1]) if n > 3 else np.inf, 1e-300),
+             backend.as_float(b[-1] - a[-1]) / max(backend.as_float(a[-2] - b[-4]) if n > 3 else np.inf, 1e-300)]
+    ends = [(half(a[0] + b[0]), b[0] - a[0]), (half(a[-1] + b[-1]), b[-1] - a[-1])]
+    return np.array(peels, dtype=ts.dtype), ends if share[0] <= share[1] else ends[::-1]
+
+
+def repair_centres(ts, ls, spread, backend, pairs: int = REPAIR_PAIRS) -> np.ndarray:
+    """Centres beside the ``pairs`` smallest gaps between neighbours of different labels.
+
+    A fold whose centre lies about ``1.2 h`` from a pair stretches the pair's
+    gap by up to ``0.94 / h`` (its steepest slope), so with small ``h`` it
+    widens the smallest gap at the cost of the far ones; the offsets are
+    :data:`REPAIR_OFFSETS` spreads on either side.
+
+    >>> ts = np.array([0.0, 1.0, 1.001, 3.0]); ls = np.array([0, 0, 1, 1])
+    >>> c = repair_centres(ts, ls, 3.0, FloatBackend(), pairs=1)
+    >>> bool(np.all(np.abs(np.abs(c - 1.0005) / 3.0 - np.repeat(REPAIR_OFFSETS, 2)) < 1e-12))
+    True
+    """
+    opp = np.flatnonzero(ls[1:] != ls[:-1])
+    if not len(opp):
+        return np.zeros(0, dtype=ts.dtype)
+    gaps = backend.to_float(ts[opp + 1] - ts[opp])
+    worst = opp[np.argsort(gaps, kind="stable")[:pairs]]
+    mids = backend.half(ts[worst] + ts[worst + 1])
+    out = [m + sign * backend.times(spread, off) for m in mids for off in REPAIR_OFFSETS for sign in (-1, 1)]
+    return np.array(out, dtype=ts.dtype)
+
+
 def _score_cells(job) -> list:
     """Step 3 for some candidates: the best position in its label cell and height, per candidate.
 
@@ -254,7 +338,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
                 h_soft: float = 0.1, h_pow: float = 1.0, n_random: int = 2000, edge: int = 12, top: int = 20,
                 gap_floor: float = 1e-5, hard_floor: float = 1e-10, beta: float | None = None,
                 uniform: int = 0, h_stride: int = 1, gentle: bool = True, tilt: bool = True,
-                guard=None, errors=None) -> FoldChoice:
+                guard=None, errors=None, idle_layers: int = 0) -> FoldChoice:
     """Plan one fold for the current values (see module docstring).
 
     Parameters
@@ -269,7 +353,14 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     hard_floor : float
         Gap (in the fold's value units, at most ``3 sqrt 2``) below which a
         fold is only taken if nothing else exists (once the present gap is
-        below it, :data:`FLOOR_SLACK` times below the present gap).
+        below it, :data:`FLOOR_SLACK` times below the present gap; see
+        ``idle_layers``).
+    idle_layers : int
+        Layers in a row that removed no run so far: from
+        :data:`SLACK_IDLE_LAYERS` on the slack is :data:`IDLE_FLOOR_SLACK`
+        and the end peels of :func:`end_folds` are scored too; from
+        :data:`FORCE_IDLE_LAYERS` on a fold that removes a run wins whatever
+        its gap, and where there is none an end run is squeezed.
     beta : float or None
         Runs worth one decade of gap; None spreads the decades left evenly
         over the runs left (module docstring).
@@ -328,6 +419,21 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         if len(pool) > quota:
             pool = rng.choice(pool, size=quota, replace=False)
         picked.extend(int(k) for k in pool)
+    g = opposite_gap(ts, ls)
+    if g is not None and backend.as_float(g) < REPAIR_BELOW * hard_floor:
+        # near the floor: also score centres beside the smallest gaps (sharp folds there widen them)
+        rep = repair_centres(ts, ls, spread, backend)
+        rep_runs = runs_after(ts, ls, rep, upto=runs_now)
+        keep = rep_runs <= runs_now
+        picked.extend(range(len(cand), len(cand) + int(keep.sum())))
+        cand, runs = np.concatenate([cand, rep[keep]]), np.concatenate([runs, rep_runs[keep]])
+    squeezes = []
+    if idle_layers >= SLACK_IDLE_LAYERS:
+        # a long idle streak: also score the folds that peel an end run onto the next run of its label
+        peels, squeezes = end_folds(ts, ls, backend)
+        if len(peels):
+            picked.extend(range(len(cand), len(cand) + len(peels)))
+            cand, runs = np.concatenate([cand, peels]), np.concatenate([runs, runs_after(ts, ls, peels)])
     unsure = [k for k in picked if runs[k] > runs_now]
     if unsure:
         runs[unsure] = runs_after(ts, ls, cand[unsure])
@@ -365,7 +471,6 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         results.extend((r, gap, None, None, None, None, t) for r, gap, t in tilted())
 
     # 4. choice: runs traded against conditioning, ``beta`` runs per decade of gap lost
-    g = opposite_gap(ts, ls)
     g_now = 1.0 if g is None else backend.as_float(g)
     if u is not None and g is not None:  # the present gap in the units the folds were scored in
         opp = ls[1:] != ls[:-1]
@@ -377,13 +482,21 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         beta = max(n_labels, runs_now - n_labels) / max(0.5, np.log10(floor / hard_floor))
     else:
         floor = gap_floor
-    # once below the hard floor (a wide view), a fold need only stay within FLOOR_SLACK of the present gap
-    low = min(hard_floor, g_now / FLOOR_SLACK)
+    # once below the hard floor (a wide view), a fold need only stay within a slack of the present gap
+    low = min(hard_floor, g_now / (FLOOR_SLACK if idle_layers < SLACK_IDLE_LAYERS else IDLE_FLOOR_SLACK))
+    force = idle_layers >= FORCE_IDLE_LAYERS
 
     def score(r):
-        return fold_score(r[0], r[1], runs_now, beta, floor, low)
+        return fold_score(r[0], r[1], runs_now, beta, floor, low, force)
 
     ranked = sorted(results, key=lambda r: (score(r), -r[1]))
+    if force and ranked[0][0] >= runs_now:
+        # nothing removes a run: squeeze the end run nearest to a peel, so that a later layer can peel it
+        for c0, w in squeezes:
+            g = quality(c0)
+            kk = int(np.argmax(g))
+            # at the run's middle (within a twentieth of its width), not anywhere in its label cell
+            return _fold_choice((runs_now, float(g[kk]), c0, hs[kk], c0, backend.times(w, 0.5), None), backend, lam)
     if guard is None:
         return _fold_choice(ranked[0], backend, lam)
     # the best-ranked fold that puts no more points at risk in floats, else the one putting fewest

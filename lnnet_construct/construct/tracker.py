@@ -327,6 +327,15 @@ class Tracker:
             out[i] = be.scalar(old.to_fraction(self.values[i]))
         return out
 
+    def round_view(self, backend) -> None:
+        """Switch the planner's view to the float64 ``backend`` by rounding the present values.
+
+        Only the planner's view changes (the enclosures stay); for going
+        back from a wider view once its gaps are wide again.
+        """
+        self.values = np.asarray(self.backend.to_float(self.values), dtype=backend.dtype)
+        self.backend = backend
+
     def use_backend(self, backend) -> None:
         """Switch the planner's view to ``backend``: from the balls if there are any, else recomputed from layer 0."""
         old, self.backend = self.backend, backend
