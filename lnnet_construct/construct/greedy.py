@@ -241,12 +241,13 @@ def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: 
 
 
 def end_folds(ts, ls, backend):
-    """``(peels, squeezes)``: centres that peel an end run, and ``(middle, width)`` of the end runs, nearest to a peel first.
+    """``(peels, squeezes)``: centres that peel an end run; ``(middle, width)`` of both end runs.
 
     With runs ``R1, R2, ...`` (``R_i = [a_i, b_i]``, sorted values; ``R1``
-    and ``R3`` of one label), a plain fold at ``c`` with ``(b1 + b2)/2 < c < min((a2 + a3)/2, (a1 + a4)/2)``
-    orders the points by ``|t - c|`` as ``R2``, then ``R1`` and ``R3``
-    interleaved, then ``R4, R5, ...``: it removes the run ``R1``.  That
+    and ``R3`` of one label), a plain fold at ``c`` with
+    ``(b1 + b2)/2 < c < min((a2 + a3)/2, (a1 + a4)/2)`` orders the points by
+    ``|t - c|`` as ``R2``, then ``R1`` and ``R3`` interleaved, then
+    ``R4, R5, ...``: it removes the run ``R1`` (``proofs/thm-binary.md``).  That
     window is open exactly when ``R1`` is narrower than ``a4 - b2``; the
     right end is the mirror image.  Where neither is open, folding an end
     run onto itself (a *squeeze*, centre in its middle) narrows it (its
@@ -490,13 +491,13 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         return fold_score(r[0], r[1], runs_now, beta, floor, low, force)
 
     ranked = sorted(results, key=lambda r: (score(r), -r[1]))
-    if force and ranked[0][0] >= runs_now:
-        # nothing removes a run: squeeze the end run nearest to a peel, so that a later layer can peel it
-        for c0, w in squeezes:
-            g = quality(c0)
-            kk = int(np.argmax(g))
-            # at the run's middle (within a twentieth of its width), not anywhere in its label cell
-            return _fold_choice((runs_now, float(g[kk]), c0, hs[kk], c0, backend.times(w, 0.5), None), backend, lam)
+    if force and ranked[0][0] >= runs_now and squeezes:
+        # nothing removes a run: squeeze the end run nearest to a peel, so that a later layer can peel it,
+        # at the run's middle (within a twentieth of its width), not anywhere in its label cell
+        c0, w = squeezes[0]
+        g = quality(c0)
+        kk = int(np.argmax(g))
+        return _fold_choice((runs_now, float(g[kk]), c0, hs[kk], c0, backend.times(w, 0.5), None), backend, lam)
     if guard is None:
         return _fold_choice(ranked[0], backend, lam)
     # the best-ranked fold that puts no more points at risk in floats, else the one putting fewest

@@ -17,8 +17,10 @@ neighbouring label run of another label (the run structure of
 that evaluation orders every point as the exact network does, with room to
 spare for another library's rounding.  The planner takes the best-ranked
 fold that puts no more points at risk than there are (:class:`Guard`,
-float64 first), and otherwise the one that puts fewest.  Nothing here is a certificate: :mod:`lnnet_construct.verify` certifies
-the exact network, and the float errors are measured on the finished one.
+float64 first), and otherwise the one that puts fewest.  Nothing here is a
+certificate: :mod:`lnnet_construct.verify` certifies the exact network, and
+the float errors are measured on the finished one.  The builder uses the
+guard up to ``GUARD_MAX_POINTS`` points (:mod:`.builder`).
 
 Examples
 --------
@@ -96,7 +98,10 @@ class FloatShadow:
         self.formats = tuple(formats)
 
     def trial(self, fold, formats=None) -> dict:
-        """The scalars ``r·y`` (float64 arrays) the ``formats`` (default: all) would carry after ``fold``; nothing is kept."""
+        """The scalars ``r·y`` (float64 arrays) the ``formats`` (default: all) would carry after ``fold``.
+
+        Nothing is kept.
+        """
         layer = fold_affine(fold, self.read)
         r = np.array([float(v) for v in reads(fold)])
         return {dt: r @ float_layer(self.state[dt], layer.weight, layer.bias, self.eps, dt).astype(np.float64)
