@@ -201,15 +201,13 @@ def candidates(ts, ls, spread, backend, rng, n_random: int, edge: int, uniform: 
     """Candidate fold centres for the sorted values ``ts`` (step 1 of the module docstring), unique."""
     n = len(ts)
     cands = []
-    by_label = {}
-    for lab in np.unique(ls):
-        by_label[int(lab)] = np.nonzero(ls == lab)[0]
     if n_random > 0:
+        # a random partner of the same label for each: the points grouped by label, one draw per point
+        by_label = np.argsort(ls, kind="stable")
+        labs, first, size = np.unique(ls[by_label], return_index=True, return_counts=True)
         i = rng.integers(0, n, size=n_random)
-        j = np.empty_like(i)
-        for k, a in enumerate(i):
-            pool = by_label[int(ls[a])]
-            j[k] = pool[rng.integers(0, len(pool))]
+        g = np.searchsorted(labs, ls[i])
+        j = by_label[first[g] + rng.integers(0, size[g])]
         keep = i != j
         i, j = i[keep], j[keep]
         cands.append(backend.half(ts[i] + ts[j]))

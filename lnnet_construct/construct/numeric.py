@@ -265,11 +265,20 @@ class FloatBackend(_DivisionView):
         ``weight``: None (all 1) or an array of shape ``(len(hs), len(ra))``.
         """
         dt = self.dtype
-        raf, rbf = ra.astype(dt), rb.astype(dt)
         H = np.asarray(hs, dtype=dt)[:, None]
-        ef = self.scalar(eps)
+        h6, h6sq, ef = 6 * H, 6 * H**2, self.scalar(eps)
+
+        def peak(r):  # 6h / sqrt((2 r^2 + 6 h^2) / 3 + eps), in place on the (heights, pairs) array
+            r = r.astype(dt)
+            out = np.add(2 * r**2, h6sq)
+            np.divide(out, 3, out=out)
+            np.add(out, ef, out=out)
+            np.sqrt(out, out=out)
+            return np.divide(h6, out, out=out)
+
         with np.errstate(under="ignore", over="ignore", divide="ignore"):
-            gap = 6 * H / np.sqrt((2 * raf**2 + 6 * H**2) / 3 + ef) - 6 * H / np.sqrt((2 * rbf**2 + 6 * H**2) / 3 + ef)
+            gap = peak(ra)
+            gap -= peak(rb)
         return _weighted_min(gap, weight)
 
 
@@ -330,6 +339,27 @@ def _int_float(x: int, scale: int) -> float:
     return math.ldexp(x >> shift, shift - scale)
 
 
+#: Bit lengths of the ints in an object array (the second also takes numpy integers).
+_BIT_LENGTH = np.frompyfunc(int.bit_length, 1, 1)
+_BIT_LENGTH_ANY = np.frompyfunc(lambda x: int(x).bit_length(), 1, 1)
+
+
+def _ints_float(v, scale: int) -> np.ndarray:
+    """:func:`_int_float` of every int in the object array ``v``, with the per-element work in numpy loops.
+
+    >>> v = np.array([3, -(1 << 80) - 1, 0], dtype=object)
+    >>> _ints_float(v, 1).tolist() == [_int_float(x, 1) for x in v]
+    True
+    """
+    try:
+        bits = _BIT_LENGTH(np.abs(v))
+    except TypeError:  # numpy integers among the Python ints
+        bits = _BIT_LENGTH_ANY(np.abs(v))
+    shift = np.maximum(bits.astype(np.int64) - 62, 0)
+    top = (v >> shift.astype(object)).astype(np.int64)
+    return np.ldexp(top.astype(np.float64), shift - scale)
+
+
 class FixedBackend(_View):
     """Fixed-point view: numpy object arrays of Python ints, ``value * 2**prec`` rounded.
 
@@ -383,7 +413,7 @@ class FixedBackend(_View):
         return man << e if e >= 0 else (man + (1 << (-e - 1))) >> -e
 
     def to_float(self, v) -> np.ndarray:
-        return np.array([_int_float(int(x), self.prec) for x in v], dtype=np.float64)
+        return _ints_float(np.asarray(v, dtype=object), self.prec)
 
     def as_float(self, x) -> float:
         return _int_float(int(x), self.prec)

@@ -104,18 +104,15 @@ def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_00
             if not len(sel):
                 continue
             lo = 0 if side else n - B
-            k = np.arange(B)
+            tw, lw = ts[lo:lo + B], small[lo:lo + B]
             step = max(1, max_elems // B)
             for s in range(0, len(sel), step):
                 ch = sel[s:s + step]
-                # each row: the window's left part reversed, then its right part -- two ascending runs of
-                # distances, which a stable sort merges in linear time
-                split = (p[ch] - lo)[:, None]
-                cols = lo + np.where(k < split, split - 1 - k, k)
-                d = ts[cols]
-                d -= cands[ch][:, None]
+                # each row: |t - c| falls left of the centre and rises right of it, two monotone runs a
+                # stable sort merges in linear time; ties keep window order (see the docstring on labels)
+                d = tw[None, :] - cands[ch][:, None]
                 np.abs(d, out=d)
-                lab = np.take_along_axis(small[cols], argsort_rows(d, stable=True), axis=1)
+                lab = lw[argsort_rows(d, stable=True)]
                 r = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
                 if B < n:  # the tail beyond the window keeps its order
                     if side:

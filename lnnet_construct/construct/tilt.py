@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -60,6 +61,17 @@ def tilted_fold(p: Fraction, q: Fraction, kappa: Fraction):
     return (3 * p + k2 * q) / (k2 + 3), (p - q) * kappa / (k2 + 3)
 
 
+@functools.lru_cache(maxsize=64)
+def _signed(kappas: tuple, sign: int) -> tuple:
+    """``kappas`` times ``sign`` (cached: the same few tuples at every candidate)."""
+    return tuple(k * sign for k in kappas)
+
+
+@functools.lru_cache(maxsize=64)
+def _floats(values: tuple) -> tuple:
+    return tuple(float(v) for v in values)
+
+
 def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
     """``(score, kappa)``: the largest normalised smallest gap over ``kappas`` for the peak at ``phi_c``.
 
@@ -78,12 +90,15 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
     if not mask.any():
         return np.inf, kappas[0] * sign
     a, b = o[:-1][mask], o[1:][mask]
-    sub = np.union1d(a, b)
-    ia, ib = np.searchsorted(sub, a), np.searchsorted(sub, b)
-    signed = [k * sign for k in kappas]
+    used = np.zeros(len(o), dtype=bool)
+    used[a] = used[b] = True
+    sub = np.flatnonzero(used)
+    at = np.cumsum(used) - 1  # position of each point in ``sub``
+    ia, ib = at[a], at[b]
+    signed = _signed(kappas, sign)
     if backend.dtype is not object:  # float views: every tilt at once, in the view's floats
         dt = backend.dtype
-        kap = np.array([float(k) for k in signed], dtype=dt)[:, None]
+        kap = np.array(_floats(signed), dtype=dt)[:, None]
         k2 = kap * kap
         c = (3 * p + k2 * q) / (k2 + 3)
         h = (p - q) * kap / (k2 + 3)
@@ -101,14 +116,14 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
             hs.append(float(h))
             cs.append(float(c))
         hs = np.array(hs)
-        cs, ks = np.array(cs)[:, None], np.array([float(k) for k in signed])[:, None]
+        cs, ks = np.array(cs)[:, None], np.array(_floats(signed))[:, None]
         gaps = np.array(diffs)
     if u is not None:
         d = backend.to_float(ts[sub])[None, :] - cs
         e = fold_slope(d, hs[:, None], 0.0, ks) * u[sub][None, :] + 1.0
         gaps = gaps * (2.0 / (e[:, ia] + e[:, ib]))
     gaps = gaps.min(axis=1)
-    scale = np.sqrt((np.array([float(k) for k in signed]) ** 2 + 3) / 3)
+    scale = np.sqrt((np.array(_floats(signed)) ** 2 + 3) / 3)
     with np.errstate(invalid="ignore"):
         score = np.where(gaps > 0, gaps, 0.0) / scale * np.minimum(1.0, hs / (h_soft * PEAK))
     k = int(np.argmax(score))
