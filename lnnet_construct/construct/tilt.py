@@ -62,14 +62,12 @@ def tilted_fold(p: Fraction, q: Fraction, kappa: Fraction):
 
 
 @functools.lru_cache(maxsize=64)
-def _signed(kappas: tuple, sign: int) -> tuple:
-    """``kappas`` times ``sign`` (cached: the same few tuples at every candidate)."""
-    return tuple(k * sign for k in kappas)
-
-
-@functools.lru_cache(maxsize=64)
-def _floats(values: tuple) -> tuple:
-    return tuple(float(v) for v in values)
+def _signed(kappas: tuple, sign: int):
+    """``kappas`` times ``sign``, exact and as read-only float64 (cached: the same few at every candidate)."""
+    signed = tuple(k * sign for k in kappas)
+    floats = np.array([float(k) for k in signed])
+    floats.flags.writeable = False
+    return signed, floats
 
 
 def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
@@ -95,10 +93,10 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
     sub = np.flatnonzero(used)
     at = np.cumsum(used) - 1  # position of each point in ``sub``
     ia, ib = at[a], at[b]
-    signed = _signed(kappas, sign)
+    signed, fk = _signed(kappas, sign)
     if backend.dtype is not object:  # float views: every tilt at once, in the view's floats
         dt = backend.dtype
-        kap = np.array(_floats(signed), dtype=dt)[:, None]
+        kap = fk.astype(dt)[:, None]
         k2 = kap * kap
         c = (3 * p + k2 * q) / (k2 + 3)
         h = (p - q) * kap / (k2 + 3)
@@ -116,14 +114,14 @@ def _best_tilt(ts, ls, phi, phi_c, q, q_frac, backend, h_soft, kappas, u=None):
             hs.append(float(h))
             cs.append(float(c))
         hs = np.array(hs)
-        cs, ks = np.array(cs)[:, None], np.array(_floats(signed))[:, None]
+        cs, ks = np.array(cs)[:, None], fk[:, None]
         gaps = np.array(diffs)
     if u is not None:
         d = backend.to_float(ts[sub])[None, :] - cs
         e = fold_slope(d, hs[:, None], 0.0, ks) * u[sub][None, :] + 1.0
         gaps = gaps * (2.0 / (e[:, ia] + e[:, ib]))
     gaps = gaps.min(axis=1)
-    scale = np.sqrt((np.array(_floats(signed)) ** 2 + 3) / 3)
+    scale = np.sqrt((fk ** 2 + 3) / 3)
     with np.errstate(invalid="ignore"):
         score = np.where(gaps > 0, gaps, 0.0) / scale * np.minimum(1.0, hs / (h_soft * PEAK))
     k = int(np.argmax(score))
