@@ -60,6 +60,39 @@ def test_fixed_point_runs_match_brute_force(case, bits):
     assert runs_after(ti, ls, ci).tolist() == [brute_runs(list(ti), ls, c) for c in ci]
 
 
+@settings(max_examples=40, deadline=None)
+@given(line_sets(), st.integers(40, 300), st.integers(0, 2**31))
+@example((np.arange(6.0), np.array([0, 0, 1, 1, 0, 1]), np.array([2.5, 0.125])), 100, 7)
+def test_fixed_point_runs_with_merged_points_match_brute_force(case, bits, seed):
+    # fixed-point views after merges: equal values of one label (exact ties, equal int64 keys) next to
+    # opposite labels a few units apart (keys within 1), on both sides of the centres
+    ts, ls, cands = case
+    rng = np.random.default_rng(seed)
+    scale = 1 << bits
+    twins = rng.random(len(ts)) < 0.4
+    base = [int(t) * scale for t in ts]
+    ti = base + [b for b, tw in zip(base, twins) if tw]
+    li = list(ls) + [lab for lab, tw in zip(ls, twins) if tw]
+    # multiples of 4 and odd centres: no exact ties across a centre (those are the caller's concern)
+    ti = [4 * (t + int(rng.integers(0, 3)) * int(lab != li[0])) for t, lab in zip(ti, li)]
+    ci = [4 * (int(c * 8) * (scale // 8) + int(rng.integers(-2, 3))) + 1 for c in cands]
+    order = sorted(range(len(ti)), key=lambda k: ti[k])
+    ti = np.array([ti[k] for k in order], dtype=object)
+    li = np.array([li[k] for k in order])
+    ci = np.array(ci, dtype=object)
+    assert runs_after(ti, li, ci).tolist() == [brute_runs(list(ti), li, c) for c in ci]
+
+
+def test_fixed_point_keys_one_apart_are_checked_exactly():
+    # with 2^101-sized ints the int64 keys drop 41 bits; c's dropped bits are all ones, so the right
+    # neighbour (distance 2) gets key 1 and the left one (distance 3) key 0: the keys invert the order
+    s = 41
+    c = (1 << 100) + (1 << s) - 1
+    ts = np.array([c - 3, c + 2, c + 100 * (1 << s)], dtype=object)
+    ls = np.array([0, 1, 0])
+    assert runs_after(ts, ls, np.array([c], dtype=object)).tolist() == [brute_runs(list(ts), ls, c)] == [2]
+
+
 @st.composite
 def long_run_sets(draw):
     ts, _, cands = draw(line_sets())

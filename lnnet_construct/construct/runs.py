@@ -3,7 +3,9 @@ r"""Label runs along the line and how a fold changes them (combinatorics only).
 A fold at ``c`` orders the points by ``|t - c|`` (MATH.md §2.2): the part left
 of ``c`` is reversed and interleaved with the part right of it.  Everything
 here works on values already sorted ascending (``ts``) with their labels
-(``ls``), and on float64 or object (mpmath) arrays alike.
+(``ls``), and on float64, longdouble or object arrays alike.  The fixed-point
+view's Python ints are ordered by int64 keys (their top 60 bits) and compared
+exactly only where keys nearly tie (:func:`runs_after`).
 
 **Windows.**  If the left part is the shorter one, only the points with
 ``t < 2c - t_0`` interleave; the rest keep their order.  So the runs after a
@@ -96,6 +98,7 @@ def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_00
                     n - np.searchsorted(ts, 2 * cands - ts[-1], side="right"))
     out = np.full(len(cands), -1, dtype=np.int64)
     small = ls.astype(np.int16) if ls.dtype != object else ls
+    keys = _int_keys(ts, cands)
     for B in _BUCKETS:
         B = min(B, n)
         todo = np.nonzero((size <= B) & (out < 0))[0]
@@ -110,9 +113,12 @@ def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_00
                 ch = sel[s:s + step]
                 # each row: |t - c| falls left of the centre and rises right of it, two monotone runs a
                 # stable sort merges in linear time; ties keep window order (see the docstring on labels)
-                d = tw[None, :] - cands[ch][:, None]
-                np.abs(d, out=d)
-                lab = lw[argsort_rows(d, stable=True)]
+                if keys is None:
+                    d = tw[None, :] - cands[ch][:, None]
+                    np.abs(d, out=d)
+                    lab = lw[argsort_rows(d, stable=True)]
+                else:
+                    lab = _keyed_labels(tw, lw, cands[ch], keys[0][lo:lo + B], keys[1][ch])
                 r = 1 + np.count_nonzero(lab[:, 1:] != lab[:, :-1], axis=1)
                 if B < n:  # the tail beyond the window keeps its order
                     if side:
@@ -123,6 +129,37 @@ def runs_after(ts, ls, cands, upto: int | None = None, max_elems: int = 4_000_00
         if B >= n:
             break
     return out
+
+
+def _int_keys(ts, cands):
+    """``(t_keys, c_keys)``: int64 ``x >> s`` of the fixed-point view's ints (60 bits kept); None for other views.
+
+    ``|t - c| >> s`` lies within 1 of ``|(t >> s) - (c >> s)|``, so two
+    distances whose keys differ by 2 or more are ordered by their keys.
+    """
+    if ts.dtype != object or not len(ts) or not isinstance(ts[0], int) or not len(cands):
+        return None
+    big = max(abs(int(x)) for x in (ts[0], ts[-1], cands.min(), cands.max()))
+    s = max(0, big.bit_length() - 60)  # differences of two keys still fit in int64
+    return np.right_shift(ts, s).astype(np.int64), np.right_shift(cands, s).astype(np.int64)
+
+
+def _keyed_labels(tw, lw, cs, tk, ck) -> np.ndarray:
+    """Labels of the window ``tw`` in order of ``|t - c|`` per centre, sorted by int64 keys (:func:`_int_keys`).
+
+    The key order can differ from the exact one only inside chains of
+    neighbours whose keys differ by at most 1; where such a chain mixes
+    labels, the row is sorted exactly (elsewhere the labels come out the same).
+    """
+    d = tk[None, :] - ck[:, None]
+    np.abs(d, out=d)
+    order = np.argsort(d, axis=1, kind="stable")
+    lab = lw[order]
+    ks = np.take_along_axis(d, order, axis=1)
+    mixed = ((ks[:, 1:] - ks[:, :-1]) <= 1) & (lab[:, 1:] != lab[:, :-1])
+    for row in np.flatnonzero(mixed.any(axis=1)):
+        lab[row] = lw[np.argsort(np.abs(tw - cs[row]), kind="stable")]
+    return lab
 
 
 def argsort_rows(d: np.ndarray, stable: bool = False) -> np.ndarray:
