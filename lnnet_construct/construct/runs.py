@@ -168,7 +168,9 @@ def argsort_rows(d: np.ndarray, stable: bool = False) -> np.ndarray:
     The keys are the top 62 bits of every distance (a monotone map), so only
     equal keys can disagree with the exact order; rows with such ties are
     sorted exactly.  ``stable`` keeps equal values in place (and merges rows
-    made of a few ascending runs in linear time).
+    made of a few ascending runs in linear time).  (It needs the exact
+    distances; :func:`runs_after` only needs labels, and keys the points
+    before subtracting, :func:`_keyed_labels`.)
     """
     if d.dtype != object or not isinstance(d.flat[0], int):
         return np.argsort(d, axis=1, kind="stable" if stable else None)
