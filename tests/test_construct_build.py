@@ -259,6 +259,36 @@ def test_a_stalled_default_plan_falls_back_to_the_paper(monkeypatch):
     assert net.depth == 6 and classifies_all(net, pts, labels)
 
 
+@pytest.mark.parametrize("eps", [Fraction(0), Fraction(1, 10**5)])
+@pytest.mark.parametrize("m,k", [(4, 3), (15, 5), (17, 4), (29, 3)])
+def test_the_fallback_stays_within_m_minus_k_where_every_pair_is_blocked(monkeypatch, m, k, eps):
+    # equispaced labels i mod k: every same-label pair has two clusters of different labels symmetric
+    # about its midpoint, so MATH.md 3.3's procedure spends a monotone layer (m - k + 1 in all)
+    import lnnet_construct.construct.builder as B
+    from lnnet_construct.construct.greedy import FoldChoice
+
+    def idle(values, labels, backend, eps, rng, **kw):
+        lo = min(backend.to_fraction(v) for v in values)
+        return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
+
+    pts = [(Fraction(i),) for i in range(m)]
+    labels = [i % k for i in range(m)]
+    assert build(pts, labels, method="paper", eps=eps).depth == m - k + 1   # the faithful procedure
+    monkeypatch.setattr(B, "choose_fold", idle)
+    monkeypatch.setattr(B, "STALL_LAYERS", 3)
+    net = build(pts, labels, eps=eps)
+    assert "used the paper's plan" in net.meta["fallback"]
+    assert net.depth <= m - k and classifies_all(net, pts, labels)
+
+
+def test_equispaced_classes_with_eps_stay_within_m_minus_k():
+    # found by fuzzing: the default plan reached m - K here and the paper's plan took m - K + 1
+    pts = [(Fraction(i),) for i in range(17)]
+    labels = [i % 4 for i in range(17)]
+    net = build(pts, labels, eps=Fraction(1, 10**5))
+    assert net.depth <= 17 - 4 and classifies_all(net, pts, labels)
+
+
 def test_an_idle_streak_widens_the_candidate_search(monkeypatch):
     import lnnet_construct.construct.builder as B
     from lnnet_construct.construct.greedy import FoldChoice, choose_fold

@@ -80,6 +80,73 @@ def test_every_point_is_classified_with_eps(case):
     _check(pts, labels, method, eps=Fraction(1, 10**5))
 
 
+@st.composite
+def sub_ulp_clusters(draw):
+    """Points a few float64 ulps or far less apart around decimals: equal as doubles, not exactly."""
+    bases = draw(st.lists(st.sampled_from([Fraction("0.1"), Fraction("0.3"), Fraction(1, 3), Fraction(7)]),
+                          min_size=1, max_size=3, unique=True))
+    e = draw(st.sampled_from([17, 20, 25, 40]))
+    pts = sorted({(b + draw(st.integers(0, 3)) * Fraction(1, 10**e), draw(st.sampled_from([Fraction(0), b])))
+                  for b in bases for _ in range(draw(st.integers(1, 4)))})
+    labels = [draw(st.integers(0, 1)) for _ in pts]
+    return pts, labels, draw(st.sampled_from(["default", "paper"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(sub_ulp_clusters())
+# alternating labels 1e-20 apart: a fold left every value near its peak, where the planner's view went back
+# to float64, which rounded them all to one number (then a crash)
+@example(([(Fraction("0.1"), 0), (Fraction("0.1") + Fraction(1, 10**20), 0), (Fraction("0.1") + Fraction(2, 10**20), 0),
+           (Fraction("0.3"), 1), (Fraction("0.3") + Fraction(1, 10**20), 1)], [0, 1, 0, 1, 0], "default"))
+def test_points_closer_than_float64_can_tell(case):
+    pts, labels, method = case
+    _check(pts, labels, method)
+
+
+@st.composite
+def symmetric_multiclass(draw):
+    """Equispaced or mirror-symmetric points with K >= 3 classes: the pairs of MATH.md 3.3 are often blocked."""
+    k = draw(st.integers(3, 5))
+    m = draw(st.integers(k + 1, 16))
+    step = draw(st.sampled_from([Fraction(1), Fraction(1, 10**6), Fraction(10**9, 7)]))
+    pts = [(i * step,) for i in range(m)]
+    pattern = draw(st.sampled_from(["cyclic", "mirror", "random"]))
+    if pattern == "cyclic":
+        labels = [i % k for i in range(m)]
+    elif pattern == "mirror":
+        half = [draw(st.integers(0, k - 1)) for _ in range((m + 1) // 2)]
+        labels = (half + half[::-1])[:m]
+    else:
+        labels = [draw(st.integers(0, k - 1)) for _ in range(m)]
+    return pts, labels, draw(st.sampled_from([Fraction(0), Fraction(1, 10**5)]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(symmetric_multiclass())
+@example(([(Fraction(i),) for i in range(4)], [0, 1, 2, 0], Fraction(0)))      # MATH.md 3.3's A, B, C, A
+@example(([(Fraction(i),) for i in range(17)], [i % 4 for i in range(17)], Fraction(1, 10**5)))
+def test_the_default_fallback_stays_within_m_minus_k(case):
+    # the default plan made to idle, so the paper's plan with tilted merges is what is built
+    import pytest
+
+    import lnnet_construct.construct.builder as B
+    from lnnet_construct.construct.greedy import FoldChoice
+
+    def idle(values, labels, backend, eps, rng, **kw):
+        lo = min(backend.to_fraction(v) for v in values)
+        return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
+
+    pts, labels, eps = case
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(B, "choose_fold", idle)
+        mp.setattr(B, "STALL_LAYERS", 2)
+        net = build(pts, labels, eps=eps)
+    k = len(set(labels))
+    assert net.depth <= len(pts) - max(k, 2)
+    for p, lab in zip(pts, labels):
+        assert arb_decide(net, p) == str(lab)
+
+
 def test_seed_changes_nothing_about_correctness_and_is_deterministic():
     rng = np.random.default_rng(3)
     pts = [tuple(Fraction(int(v), 7) for v in rng.integers(-50, 50, 2)) for _ in range(25)]

@@ -104,6 +104,17 @@ def test_a_wider_view_goes_back_to_float64_once_its_gaps_are_wide(wide):
     assert tr2.backend.name == "fixed"
 
 
+def test_a_wide_view_stays_wide_while_float64_would_round_its_values_together():
+    # every value near 3 (a fold's peak), spread 2e-30: wide relative to the spread, not to the values
+    ts = [Q(3) + k * Q(1, 10**30) for k in range(5)]
+    tr = Tracker(ts, np.array([0, 1, 0, 1, 0]), Q(0), FloatBackend())
+    tr.offset = Q(0)              # as after a fold: values absolute, not centred
+    tr.use_backend(FixedBackend(300))
+    _fit_view(tr)                 # gaps: a quarter of the spread, 3e-31 of the values
+    assert tr.backend.name == "fixed"
+    assert len({float(tr.backend.to_fraction(v)) for v in tr.values}) == 1   # what float64 would have seen
+
+
 @needs_extended
 def test_build_plans_clusters_1e13_apart_in_longdouble():
     pts = [[Q(k), Q(k, 10**13)] for k in range(6)] + [[Q(k) + Q(1, 10**13), Q(0)] for k in range(6)]

@@ -3,7 +3,9 @@ r"""Theorem 1 constructions: width-3 LN-Nets that classify given labelled points
 :func:`build` returns the network; :func:`build_with_history` also returns the
 plan and the merge history.  Both guarantee, when they return: every hidden
 layer has width 3; the network has at most ``m - 2`` LayerNorm layers for
-binary labels and ``m - K`` for ``K`` classes (``m`` distinct points); and
+binary labels and ``m - K`` for ``K`` classes (``m`` distinct points; the
+``paper`` method's MATH.md §3.3 procedure may add one symmetry-breaking
+layer where symmetric data block every pair); and
 **every input row is classified correctly, as certified** by the rigorous
 verifier :func:`lnnet_construct.verify.verify` (interval/ball arithmetic,
 independent of the planner).  Otherwise they raise.
@@ -21,7 +23,8 @@ Methods (MATH.md §3):
   :mod:`.greedy`, :mod:`.tilt`); short rational weights.
   Its depth is at most the theorem's ``m - max(K, 2)`` (at that bound, or
   after ``STALL_LAYERS`` layers in a row that remove no run, the paper's plan
-  is used instead; every ``IDLE_STEP`` such layers first double the
+  is used instead, with a tilted merge in place of the symmetry-breaking
+  layer, :func:`.paper._tilted_merge`; every ``IDLE_STEP`` such layers first double the
   candidates searched, up to eight times).  For binary labels the paper needs at least
   ``R - 2`` layers (``R`` the runs along its projection; each of its merges
   removes at most one run); if ours needs more, it is compared with the
@@ -413,7 +416,8 @@ def _float_safe(st, guard):
 
 
 def _paper_instead(ds: Dataset, eps: Fraction, progress, reason: str):
-    plan, layers, groups, extra = _plan_paper(ds, eps, None, progress)
+    # rational, with tilted merges where symmetric data block every pair: within m - K layers
+    plan, layers, groups, extra = _plan_paper(ds, eps, False, progress, breaker="tilted")
     return plan, layers, groups, {"fallback": reason, **extra}
 
 
@@ -424,17 +428,23 @@ def _fit_view(tracker, rel=None) -> None:
     then fixed-point integers from the tracker's balls (escalated to at least
     32 bits more than the view), widened again as they run out.  A wider
     view goes back to float64 (its values rounded) once the gaps are
-    :data:`NARROW_MARGIN` times float64's limit: the planner repairs gaps,
+    :data:`NARROW_MARGIN` times float64's limit relative to the spread, and
+    above that limit relative to the largest value (a fold can leave every
+    value near its peak, where float64 would round them all to one
+    number): the planner repairs gaps,
     and float64 layers cost about half a longdouble one.  ``rel`` is the
     exact smallest gap of the layer-0 data relative to its spread; without
     it the gap between neighbours of different labels is measured on the
     view.
     """
     be = tracker.backend
+    rel_mag = rel
     if rel is None:
-        rel = _view_gap(tracker.values, tracker.labels)
+        rel, rel_mag = _view_gap(tracker.values, tracker.labels)
     fixed = isinstance(be, FixedBackend)
-    if (fixed or be.dtype is not np.float64) and rel is not None and rel >= NARROW_MARGIN * FloatBackend().tiny():
+    tiny = FloatBackend().tiny()
+    wide_enough = rel is not None and rel >= NARROW_MARGIN * tiny and rel_mag >= tiny
+    if (fixed or be.dtype is not np.float64) and wide_enough:
         tracker.round_view(FloatBackend())
         return
     if rel is None or rel >= be.tiny():
@@ -452,11 +462,18 @@ def _fit_view(tracker, rel=None) -> None:
 
 
 def _view_gap(values, labels):
-    """Smallest gap between neighbours of different labels over the spread (None without such neighbours)."""
+    """Smallest gap between neighbours of different labels over the spread and over the largest magnitude.
+
+    ``(None, None)`` without such neighbours.  Both matter for going back to
+    float64: its rounding is relative to the values, which can sit far from
+    0 when a fold leaves them all near its peak.
+    """
     order = np.argsort(values, kind="stable")
     ts = values[order]
     gap, spread = opposite_gap(ts, labels[order]), ts[-1] - ts[0]
-    return None if gap is None or not spread > 0 else float(gap / spread)
+    if gap is None or not spread > 0:
+        return None, None
+    return float(gap / spread), float(gap / max(abs(ts[0]), abs(ts[-1])))
 
 
 def _exact_gap(t):
@@ -475,7 +492,7 @@ def _exact_gap(t):
 # --------------------------------------------------------------------------
 # paper method
 
-def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
+def _plan_paper(ds: Dataset, eps: Fraction, exact, progress, breaker: str = "monotone"):
     w = paper_direction(ds.points)
     t = project(ds.points, w)
     w, t = normalise_scale(w, t)
@@ -534,7 +551,7 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress):
         if progress is not None:
             progress(min(total, st0.runs - runs_now), total)
 
-    tracker, groups, runs = plan_paper(make_tracker, ds.labels, k, progress=_progress)
+    tracker, groups, runs = plan_paper(make_tracker, ds.labels, k, progress=_progress, breaker=breaker)
     st = tracker.certify()
     readout = _readout_from(st, k)
     plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "paper", False)

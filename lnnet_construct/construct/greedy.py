@@ -457,9 +457,9 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     if not results:
         # every candidate sat on a boundary (symmetric data): fall back to a monotone fold
         c = ts[0] - spread
-        g = quality(c)
-        kk = int(np.argmax(g))
-        results.append((runs_now, float(g[kk]), c, hs[kk], c - spread, spread, None))
+        gq = quality(c)
+        kk = int(np.argmax(gq))
+        results.append((runs_now, float(gq[kk]), c, hs[kk], c - spread, spread, None))
 
     idle = min(r[0] for r in results) >= runs_now
     if tilted is None and tilt and eps == 0 and not isinstance(backend, MpBackend) and idle:
@@ -495,9 +495,9 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         # nothing removes a run: squeeze the end run nearest to a peel, so that a later layer can peel it,
         # at the run's middle (within a twentieth of its width), not anywhere in its label cell
         c0, w = squeezes[0]
-        g = quality(c0)
-        kk = int(np.argmax(g))
-        return _fold_choice((runs_now, float(g[kk]), c0, hs[kk], c0, backend.times(w, 0.5), None), backend, lam)
+        gq = quality(c0)
+        kk = int(np.argmax(gq))
+        return _fold_choice((runs_now, float(gq[kk]), c0, hs[kk], c0, backend.times(w, 0.5), None), backend, lam)
     if guard is None:
         return _fold_choice(ranked[0], backend, lam)
     # the best-ranked fold that puts no more points at risk in floats, else the one putting fewest

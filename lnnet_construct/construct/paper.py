@@ -16,7 +16,12 @@ same distance from ``c`` (the "confusion" case, §3.3).  The pairs tried, in
 order: the leftmost cluster and its next same-label cluster; the mirror
 choice from the right; any two consecutive clusters of one label.  If all are
 blocked, one monotone layer (``c`` below every value) is inserted to break
-the symmetry.
+the symmetry: that layer merges nothing, so symmetric data can take
+``m - K + 1`` layers (``proofs/thm-multiclass.md``, addendum).  With
+``breaker="tilted"`` (the rational realisation; the ``default`` method's
+fallback) a blocked step instead merges its pair with a tilted fold off the
+pair's midpoint (Theorem 2's rotated read-out, :func:`_tilted_merge`), which
+keeps every plan within ``m - K`` layers.
 
 Two realisations:
 
@@ -36,6 +41,7 @@ Two realisations:
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -116,7 +122,7 @@ class _NotTight(Exception):
     """A merged cluster spread out against its neighbours: retry with more digits."""
 
 
-def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
+def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, breaker: str = "monotone"):
     """Plan the paper's folds (rational realisation), retrying with tighter merges if needed.
 
     Parameters
@@ -127,6 +133,9 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
     k : int
         Number of classes.
     progress : callable(runs_now) or None
+    breaker : {"monotone", "tilted"}
+        What a blocked step does (module docstring): MATH.md §3.3's
+        monotone layer, or a tilted fold that merges the pair.
 
     Returns
     -------
@@ -151,7 +160,7 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
     while True:
         tracker = make_tracker()
         try:
-            groups, runs = _plan_paper_once(tracker, labels, k, digits, progress, max_layers)
+            groups, runs = _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker)
             return tracker, groups, runs
         except _NotTight:
             digits *= 2
@@ -159,7 +168,7 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None):
                 raise ConstructionError("the paper construction needs more than 4000 digits per weight") from None
 
 
-def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
+def _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker="monotone"):
     m = len(labels)
     tracker.use_backend(MpBackend(128 + 4 * digits))
     cid = np.arange(m)
@@ -200,6 +209,16 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
             break
         lam = lam_for_spread(float(spread), tracker.eps)
         eps_eff = tracker.eps_eff(lam)
+        if chosen is None and breaker == "tilted":
+            merge = _tilted_merge(tracker, mids, cl_labels, spread, digits)
+            if merge is not None:
+                (a, b), fold = merge
+                tracker.apply(*fold)
+                cid = np.where(cid == reps[a][2], reps[b][2], cid)
+                groups.append(cid.copy())
+                if progress is not None:
+                    progress(st.runs)
+                continue
         if chosen is None:
             # every pair is blocked (symmetric data): a monotone layer breaks the symmetry
             c_rel = to_fraction_exact(reps[0][0]) - to_fraction_exact(spread)
@@ -238,6 +257,70 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers):
         if progress is not None:
             progress(st.runs)
     return groups, runs
+
+
+#: Heights (in spreads of the values) and centres (off the pair's midpoint, in smallest gaps) tried by
+#: :func:`_tilted_merge`; Lemma 3 of ``proofs/thm-multiclass.md`` asks for a large height.
+TILT_HEIGHTS = (4, 16, 64, 256)
+TILT_OFFSETS = (Fraction(1, 4), Fraction(-1, 4), Fraction(1, 16))
+#: ... for at most this many pairs (in the order of :func:`_pair_candidates`).
+TILT_PAIRS = 8
+
+
+def _tilted_merge(tracker, mids, cl_labels, spread, digits):
+    r"""A tilted fold merging a blocked same-label pair without confusion: ``((a, b), (c_rel, h, lam, kappa))`` or None.
+
+    Theorem 2 of ``proofs/thm-multiclass.md`` (Lemmas 2 and 3): a fold at
+    ``c`` off the pair's midpoint, read along ``v2 + kappa v1``, gives the
+    pair one value when
+
+    .. math:: \kappa = \frac{3h\,(S_a - S_b)}{d_a S_b - d_b S_a},\qquad
+              d = \tau - c,\quad S = \sqrt{(2d^2 + 6h^2)/3 + \varepsilon},
+
+    and for ``h`` large enough no two clusters of different labels meet.
+    The first :data:`TILT_PAIRS` pairs of :func:`_pair_candidates` and the grids :data:`TILT_HEIGHTS`,
+    :data:`TILT_OFFSETS` are tried; the fold whose smallest gap between the
+    other clusters is widest (relative to their spread) wins, and ``kappa`` is
+    rounded to the simplest rational keeping the pair's spread within
+    ``10^-digits`` of that gap.  The tracker certifies the result like any fold.
+    """
+    be = tracker.backend
+    ctx = be.ctx
+    n = len(mids)
+    arr = np.array(mids, dtype=object)
+    sp = to_fraction_exact(spread)
+    g0 = to_fraction_exact(min(y - x for x, y in zip(mids, mids[1:])))
+    lam = lam_for_spread(float(spread), tracker.eps)
+    eps_eff = tracker.eps_eff(lam)
+    ee = be.scalar(eps_eff)
+    best = None
+    for a, b in itertools.islice(_pair_candidates(cl_labels), TILT_PAIRS):
+        c_star = to_fraction_exact((mids[a] + mids[b]) / 2)
+        for mult in TILT_HEIGHTS:
+            h = simplest_near(sp * mult, sp * mult / 10)
+            hh = be.scalar(h)
+            for off in TILT_OFFSETS:
+                c = simplest_near(c_star + off * g0, g0 / 64)
+                da, db = mids[a] - be.scalar(c), mids[b] - be.scalar(c)
+                sa = ctx.sqrt((2 * da * da + 6 * hh * hh) / 3 + ee)
+                sb = ctx.sqrt((2 * db * db + 6 * hh * hh) / 3 + ee)
+                den = da * sb - db * sa
+                if not den:
+                    continue
+                kappa = 3 * hh * (sa - sb) / den
+                new = be.fold(arr, c, h, eps_eff, kappa)
+                rest = sorted(new[i] for i in range(n) if i != a)
+                g_post = min(y - x for x, y in zip(rest, rest[1:])) if len(rest) > 1 else rest[0] - rest[0] + 1
+                score = g_post / (rest[-1] - rest[0]) if len(rest) > 1 else g_post
+                if best is None or score > best[0]:
+                    best = (score, (a, b), c, h, kappa, g_post, abs(2 * da / sa - 2 * db / sb))
+        if best is not None and best[0] > ctx.ldexp(1, -(be.prec // 4)):
+            break
+    if best is None or not best[0] > ctx.ldexp(1, -(be.prec // 4)):
+        return None
+    _, pair, c, h, kappa, g_post, slope = best
+    tol = to_fraction_exact(g_post / (slope + g_post)) / Fraction(10) ** digits
+    return pair, (c, h, lam, simplest_near(to_fraction_exact(kappa), tol))
 
 
 def _merge_coincident(reps, cid, be):
