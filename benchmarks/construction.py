@@ -3,7 +3,8 @@
 Data sets (d = 2 unless stated):
 
 * ``random-m``: ``m`` points with coordinates ``k / 10^6`` (uniform integers
-  ``k`` in ``[-10^6, 10^6)``) and uniformly random binary labels, for ``m`` in
+  ``k`` in ``[-10^6, 10^6)``) and uniformly random binary labels (``--classes K``:
+  ``K`` classes, named ``random-m/KK``), for ``m`` in
   ``--sizes`` (default 64, 256, 1024, 2000, 4096), one set per data seed in
   ``--data-seeds`` (named ``random-m/sN`` beyond the first);
 * ``alternating-m``: ``0, 1, ..., m-1`` on a line with alternating labels;
@@ -18,7 +19,9 @@ point).  A table goes to stdout, JSON to ``benchmarks/results/construction.json`
 Run ``python benchmarks/construction.py --sizes 64,256`` for a quick look.
 ``paper`` is slow at large ``m`` (its 45° folds destroy about 0.12 digits per
 layer, so it needs hundreds of digits): ``--paper-max M`` skips it above ``M``
-points (default 1024), with a note in the table.
+points (default 1024), with a note in the table.  ``--time-limit S`` stops a
+build after ``S`` seconds and reports how many layers it took and how many
+of its runs it had removed by then (m = 10^4 does not finish in 10 minutes).
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def misclassified(net, points, labels, dtype) -> int:
     return sum(p != str(lab) for p, lab in zip(float_predict(net, points, dtype), labels))
 
 
-def random_set(m: int, seed: int):
+def random_set(m: int, seed: int, classes: int = 2):
     rng = np.random.default_rng(seed)
     seen, pts = set(), []
     while len(pts) < m:
@@ -71,7 +74,7 @@ def random_set(m: int, seed: int):
         if p not in seen:
             seen.add(p)
             pts.append(p)
-    labels = [int(v) for v in rng.integers(0, 2, size=m)]
+    labels = [int(v) for v in rng.integers(0, classes, size=m)]
     return pts, labels
 
 
@@ -87,9 +90,25 @@ def two_spirals():
     return list(ps.points), list(ps.labels)
 
 
-def run_one(name, points, labels, method, seed):
+class _TimeUp(Exception):
+    """Raised from the progress callback once a build passes ``--time-limit``."""
+
+
+def run_one(name, points, labels, method, seed, time_limit=None):
+    """One build, its row; with ``time_limit`` (s) a build still running then is stopped and reported as such."""
     t0 = time.perf_counter()
-    res = build_with_history(points, labels, method=method, seed=seed)
+    seen = {"layers": 0, "done": 0, "total": None}
+
+    def progress(done, total):
+        seen.update(layers=seen["layers"] + 1, done=done, total=total)
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            raise _TimeUp
+
+    try:
+        res = build_with_history(points, labels, method=method, seed=seed, progress=progress)
+    except _TimeUp:
+        return {"data": name, "m": len(points), "method": method, "stopped_after_seconds": time_limit,
+                "ln_layers_so_far": seen["layers"], "runs_removed": seen["done"], "runs_to_remove": seen["total"]}
     seconds = time.perf_counter() - t0
     net = res.network
     row = {
@@ -118,6 +137,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data-seeds", default=None,
                     help="comma-separated seeds of the random sets (default: --seed); depths and times vary "
                          "a lot from one set to the next, so compare several")
+    ap.add_argument("--classes", type=int, default=2, help="classes of the random labels (default 2)")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="stop a build after this many seconds and report how far it got (default: no limit)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "construction.json"))
     args = ap.parse_args(argv)
 
@@ -125,7 +147,8 @@ def main(argv=None) -> int:
     cases = []
     for m in (int(s) for s in args.sizes.split(",") if s):
         for k, ds in enumerate(data_seeds):
-            cases.append((f"random-{m}" + (f"/s{ds}" if k or ds != args.seed else ""), *random_set(m, ds)))
+            name = f"random-{m}" + (f"/K{args.classes}" if args.classes != 2 else "") + (f"/s{ds}" if k or ds != args.seed else "")
+            cases.append((name, *random_set(m, ds, args.classes)))
     for m in (int(s) for s in args.alternating.split(",") if s):
         cases.append((f"alternating-{m}", *alternating(m)))
     if not args.no_spirals:
@@ -141,7 +164,12 @@ def main(argv=None) -> int:
                 row = {"data": name, "m": len(pts), "method": method, "skipped": f"m > --paper-max {args.paper_max}"}
                 print(f"{name:<20}{method:<9}  skipped ({row['skipped']})")
             else:
-                row = run_one(name, pts, labels, method, args.seed)
+                row = run_one(name, pts, labels, method, args.seed, args.time_limit)
+                if "stopped_after_seconds" in row:
+                    print(f"{name:<20}{method:<9}  stopped after {args.time_limit:g} s: {row['ln_layers_so_far']} "
+                          f"layers, {row['runs_removed']} of {row['runs_to_remove']} runs removed")
+                    rows.append(row)
+                    continue
                 print(f"{name:<20}{method:<9}{row['ln_layers']:>6}{row['runs_after_projection']:>7}"
                       f"{row['build_seconds']:>9.1f}{row['min_relative_margin']:>10.2e}"
                       f"{row['float64_errors']:>9}{row['float32_errors']:>9}"

@@ -20,7 +20,9 @@ Methods (MATH.md §3):
 * ``"default"`` — ours (:mod:`.greedy`): the projection with fewest label runs,
   then folds that each remove as many runs as possible while keeping the gaps
   between neighbours of different labels wide (plain and tilted folds:
-  :mod:`.greedy`, :mod:`.tilt`); short rational weights.
+  :mod:`.greedy`, :mod:`.tilt`); short rational weights.  With three or
+  more classes it folds for one class against the rest at a time
+  (:mod:`.stages`; ``meta["planner_staged_layers"]`` counts those layers).
   Its depth is at most the theorem's ``m - max(K, 2)`` (at that bound, or
   after ``STALL_LAYERS`` layers in a row that remove no run, the paper's plan
   is used instead, with a tilted merge in place of the symmetry-breaking
@@ -81,6 +83,7 @@ from .projection import choose_direction, count_runs, normalise_scale, paper_dir
 from .realise import Readout, binary_readout, multiclass_readout, realise
 from .runs import opposite_gap
 from .shadow import FloatShadow, Guard
+from .stages import coarse_runs, stage_mapping
 from .tracker import Tracker
 
 __all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS"]
@@ -339,6 +342,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
     opts = {"n_random": int(min(2000, max(300, 600_000 // max(n, 1)))),
             "uniform": int(min(1000, max(150, 300_000 // max(n, 1)))), **PLANNER_OPTIONS}
     last_progress = 0
+    staged = 0
     while not is_done(st.run_labels, k):
         if tracker.depth >= bound:
             return give_up(f"the default plan reached the theorem's bound ({bound} layers)")
@@ -349,8 +353,13 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
         wider = 2 ** min(3, (tracker.depth - last_progress) // IDLE_STEP)
         layer_opts = opts if wider == 1 else {**opts, "n_random": opts["n_random"] * wider,
                                               "uniform": opts["uniform"] * wider}
+        # three or more classes: fold for one class against the rest (:mod:`.stages`)
+        mapping = stage_mapping(st.run_labels, k) if k >= 3 else None
+        plan_labels = ds.labels if mapping is None else mapping[ds.labels]
+        coarse_before = None if mapping is None else coarse_runs(st.run_labels, mapping)
+        staged += mapping is not None
         for _ in range(4):
-            choice = choose_fold(tracker.values, ds.labels, tracker.backend, eps, rng, guard=guard,
+            choice = choose_fold(tracker.values, plan_labels, tracker.backend, eps, rng, guard=guard,
                                  errors=guard.errors() if guard else None,
                                  idle_layers=tracker.depth - last_progress, **layer_opts)
             tracker.apply(choice.c_rel, choice.h, choice.lam, choice.kappa)
@@ -364,7 +373,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
                 tracker.undo()
         else:
             return give_up("the default planner could not resolve its folds")
-        if st.runs < runs[-1]:
+        if st.runs < runs[-1] or (mapping is not None and coarse_runs(st.run_labels, mapping) < coarse_before):
             last_progress = tracker.depth
         runs.append(st.runs)
         _fit_view(tracker)
@@ -375,6 +384,8 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
     readout = _readout_from(st if guard is None else _float_safe(st, guard), k)
     extra["planner_view"] = tracker.backend.name
     extra["planner_views"] = views
+    if staged:
+        extra["planner_staged_layers"] = staged
     if guard is not None:
         extra["float_formats_kept"] = [np.dtype(dt).name for dt in guard.kept]
         extra["float_points_at_risk"] = {np.dtype(dt).name: r for dt, r in zip(guard.formats, guard.risk)}
