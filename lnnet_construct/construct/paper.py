@@ -309,9 +309,10 @@ def _tilted_merge(tracker, mids, cl_labels, spread, digits):
                     continue
                 kappa = 3 * hh * (sa - sb) / den
                 new = be.fold(arr, c, h, eps_eff, kappa)
+                # a blocked pair has two more clusters between it, so at least three are left
                 rest = sorted(new[i] for i in range(n) if i != a)
-                g_post = min(y - x for x, y in zip(rest, rest[1:])) if len(rest) > 1 else rest[0] - rest[0] + 1
-                score = g_post / (rest[-1] - rest[0]) if len(rest) > 1 else g_post
+                g_post = min(y - x for x, y in zip(rest, rest[1:]))
+                score = g_post / (rest[-1] - rest[0])
                 if best is None or score > best[0]:
                     best = (score, (a, b), c, h, kappa, g_post, abs(2 * da / sa - 2 * db / sb))
         if best is not None and best[0] > ctx.ldexp(1, -(be.prec // 4)):
