@@ -86,3 +86,13 @@ def float_predict(net, points, dtype=np.float64) -> list:
 def float_errors(net, points, labels, dtype=np.float64) -> int:
     pred = float_predict(net, points, dtype)
     return sum(p != str(lab) for p, lab in zip(pred, labels))
+
+
+def idle_fold(values, labels, backend, eps, rng, **kw):
+    """A stand-in for ``choose_fold`` that never removes a run (a monotone fold far left): forces the fallback."""
+    from fractions import Fraction
+
+    from lnnet_construct.construct.greedy import FoldChoice
+
+    lo = min(backend.to_fraction(v) for v in values)
+    return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)

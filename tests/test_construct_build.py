@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from construct_oracles import arb_decide, classifies_all, exact_decide, float_errors
+from construct_oracles import arb_decide, classifies_all, exact_decide, float_errors, idle_fold
 from lnnet_construct.construct import build, build_with_history
 from lnnet_construct.errors import ConflictingLabelsError, InputError
 from lnnet_construct.network import LayerNorm
@@ -251,14 +251,8 @@ def test_paper_history_has_one_merge_per_layer():
 
 def test_a_stalled_default_plan_falls_back_to_the_paper(monkeypatch):
     import lnnet_construct.construct.builder as B
-    from lnnet_construct.construct.greedy import FoldChoice
 
-    def idle(values, labels, backend, eps, rng, **kw):
-        # a monotone fold (centre far left of every value): it never removes a run
-        lo = min(backend.to_fraction(v) for v in values)
-        return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
-
-    monkeypatch.setattr(B, "choose_fold", idle)
+    monkeypatch.setattr(B, "choose_fold", idle_fold)
     monkeypatch.setattr(B, "STALL_LAYERS", 5)
     pts = [(Fraction(i),) for i in range(8)]
     labels = [0, 1] * 4
@@ -274,16 +268,11 @@ def test_the_fallback_stays_within_m_minus_k_where_every_pair_is_blocked(monkeyp
     # equispaced labels i mod k: every same-label pair has two clusters of different labels symmetric
     # about its midpoint, so MATH.md 3.3's procedure spends a monotone layer (m - k + 1 in all)
     import lnnet_construct.construct.builder as B
-    from lnnet_construct.construct.greedy import FoldChoice
-
-    def idle(values, labels, backend, eps, rng, **kw):
-        lo = min(backend.to_fraction(v) for v in values)
-        return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
 
     pts = [(Fraction(i),) for i in range(m)]
     labels = [i % k for i in range(m)]
     assert build(pts, labels, method="paper", eps=eps).depth == m - k + 1   # the faithful procedure
-    monkeypatch.setattr(B, "choose_fold", idle)
+    monkeypatch.setattr(B, "choose_fold", idle_fold)
     monkeypatch.setattr(B, "STALL_LAYERS", 3)
     net = build(pts, labels, eps=eps)
     assert "used the paper's plan" in net.meta["fallback"]
@@ -300,15 +289,14 @@ def test_equispaced_classes_with_eps_stay_within_m_minus_k():
 
 def test_an_idle_streak_widens_the_candidate_search(monkeypatch):
     import lnnet_construct.construct.builder as B
-    from lnnet_construct.construct.greedy import FoldChoice, choose_fold
+    from lnnet_construct.construct.greedy import choose_fold
 
     asked = []
 
     def idle_then_plan(values, labels, backend, eps, rng, **kw):
         asked.append(kw["n_random"])
         if len(asked) <= 9:  # monotone folds: they remove no run
-            lo = min(backend.to_fraction(v) for v in values)
-            return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
+            return idle_fold(values, labels, backend, eps, rng)
         return choose_fold(values, labels, backend, eps, rng, **kw)
 
     monkeypatch.setattr(B, "choose_fold", idle_then_plan)

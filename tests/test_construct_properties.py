@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from construct_oracles import arb_decide
+from construct_oracles import arb_decide, idle_fold
 from lnnet_construct.construct import build
 from lnnet_construct.network import Affine
 
@@ -130,15 +130,10 @@ def test_the_default_fallback_stays_within_m_minus_k(case):
     import pytest
 
     import lnnet_construct.construct.builder as B
-    from lnnet_construct.construct.greedy import FoldChoice
-
-    def idle(values, labels, backend, eps, rng, **kw):
-        lo = min(backend.to_fraction(v) for v in values)
-        return FoldChoice(c_rel=lo - 10, h=Fraction(1), lam=Fraction(1), runs=10**6, gap=0.0)
 
     pts, labels, eps = case
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(B, "choose_fold", idle)
+        mp.setattr(B, "choose_fold", idle_fold)
         mp.setattr(B, "STALL_LAYERS", 2)
         net = build(pts, labels, eps=eps)
     k = len(set(labels))

@@ -190,7 +190,6 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker="
             cid = merged
             groups[-1] = cid.copy()
             reps, gaps = _cluster_table(tracker.values, cid, labels)
-        v = tracker.values
         for i, r in enumerate(reps):
             near = min(g for g in (gaps[i - 1] if i > 0 else None, gaps[i] if i < len(gaps) else None)
                        if g is not None)
@@ -207,56 +206,56 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker="
                 continue
             chosen = (a, b, c_star)
             break
-        lam = lam_for_spread(float(spread), tracker.eps)
-        eps_eff = tracker.eps_eff(lam)
-        if chosen is None and breaker == "tilted":
-            merge = _tilted_merge(tracker, mids, cl_labels, spread, digits)
-            if merge is not None:
-                (a, b), fold = merge
-                tracker.apply(*fold)
-                cid = np.where(cid == reps[a][2], reps[b][2], cid)
-                groups.append(cid.copy())
-                if progress is not None:
-                    progress(st.runs)
-                continue
-        if chosen is None:
+        if chosen is not None:
+            a, b, c_star = chosen
+            fold = _symmetric_merge(tracker, labels, mids, a, b, c_star, spread, digits)
+        elif breaker == "tilted" and (merge := _tilted_merge(tracker, mids, cl_labels, spread, digits)) is not None:
+            (a, b), fold = merge
+        else:
             # every pair is blocked (symmetric data): a monotone layer breaks the symmetry
             c_rel = to_fraction_exact(reps[0][0]) - to_fraction_exact(spread)
             h = simplest_near(to_fraction_exact(spread), to_fraction_exact(spread) / 10)
-            tracker.apply(c_rel, h, lam)
+            tracker.apply(c_rel, h, lam_for_spread(float(spread), tracker.eps))
             groups.append(cid.copy())
             continue
-        a, b, c_star = chosen
-        h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / Fraction(173205080756887729, 10**17)
-        h = simplest_near(h_star, h_star / 100)
-        # scale so that eps stays negligible against h^2 (tiny merges late on would be flattened by eps)
-        lam = lam_for_spread(min(float(spread), float(h)), tracker.eps)
-        eps_eff = tracker.eps_eff(lam)
-        be = tracker.backend
-        # the gaps after the fold at the exact centre, and the slope at the merged pair
-        new = be.fold(np.array(mids, dtype=object), c_star, h, eps_eff)
-        keep = [i for i in range(len(mids)) if i != a]
-        post = sorted(new[i] for i in keep)
-        g_post = min(y - x for x, y in zip(post, post[1:])) if len(post) > 1 else be.scalar(1)
-        r_star = (mids[b] - mids[a]) / 2
-        hh = be.scalar(h)
-        q = (2 * r_star * r_star + 6 * hh * hh) / 3 + be.scalar(eps_eff)
-        slope = 4 * hh * r_star / (q * be.ctx.sqrt(q))
-        tol = to_fraction_exact(g_post / (2 * slope + g_post)) / Fraction(10) ** digits
-        # and stay well inside the label cell of c_star: no pair of different labels may swap
-        order = np.argsort(v, kind="stable")
-        ts, ls = v[order], labels[order]
-        rs, re_ = _run_bounds(ls)
-        dl, dr = label_cell(ts, ls, c_star, rs, re_)
-        tol = min(tol, to_fraction_exact(min(dl, dr)) / 4)
-        c_rel = simplest_near(to_fraction_exact(c_star), tol)
-        tracker.apply(c_rel, h, lam)
-        ia, ib = reps[a][2], reps[b][2]
-        cid = np.where(cid == ia, ib, cid)
+        tracker.apply(*fold)
+        cid = np.where(cid == reps[a][2], reps[b][2], cid)
         groups.append(cid.copy())
         if progress is not None:
             progress(st.runs)
     return groups, runs
+
+
+def _gap_without(values, a):
+    """Smallest gap and spread of ``values`` sorted, cluster ``a`` left out (it merges into its partner)."""
+    rest = sorted(values[i] for i in range(len(values)) if i != a)
+    return min(y - x for x, y in zip(rest, rest[1:])), rest[-1] - rest[0]
+
+
+def _symmetric_merge(tracker, labels, mids, a, b, c_star, spread, digits):
+    """``(c_rel, h, lam)`` of the paper's fold merging clusters ``a`` and ``b`` (an admissible pair)."""
+    h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / Fraction(173205080756887729, 10**17)
+    h = simplest_near(h_star, h_star / 100)
+    # scale so that eps stays negligible against h^2 (tiny merges late on would be flattened by eps)
+    lam = lam_for_spread(min(float(spread), float(h)), tracker.eps)
+    eps_eff = tracker.eps_eff(lam)
+    be = tracker.backend
+    # the gaps after the fold at the exact centre, and the slope at the merged pair
+    new = be.fold(np.array(mids, dtype=object), c_star, h, eps_eff)
+    g_post = _gap_without(new, a)[0] if len(mids) > 2 else be.scalar(1)
+    r_star = (mids[b] - mids[a]) / 2
+    hh = be.scalar(h)
+    q = (2 * r_star * r_star + 6 * hh * hh) / 3 + be.scalar(eps_eff)
+    slope = 4 * hh * r_star / (q * be.ctx.sqrt(q))
+    tol = to_fraction_exact(g_post / (2 * slope + g_post)) / Fraction(10) ** digits
+    # and stay well inside the label cell of c_star: no pair of different labels may swap
+    v = tracker.values
+    order = np.argsort(v, kind="stable")
+    ts, ls = v[order], labels[order]
+    rs, re_ = _run_bounds(ls)
+    dl, dr = label_cell(ts, ls, c_star, rs, re_)
+    tol = min(tol, to_fraction_exact(min(dl, dr)) / 4)
+    return simplest_near(to_fraction_exact(c_star), tol), h, lam
 
 
 #: Heights (in spreads of the values) and centres (off the pair's midpoint, in smallest gaps) tried by
@@ -286,13 +285,13 @@ def _tilted_merge(tracker, mids, cl_labels, spread, digits):
     """
     be = tracker.backend
     ctx = be.ctx
-    n = len(mids)
     arr = np.array(mids, dtype=object)
     sp = to_fraction_exact(spread)
     g0 = to_fraction_exact(min(y - x for x, y in zip(mids, mids[1:])))
     lam = lam_for_spread(float(spread), tracker.eps)
     eps_eff = tracker.eps_eff(lam)
     ee = be.scalar(eps_eff)
+    floor = ctx.ldexp(1, -(be.prec // 4))   # a smaller relative gap counts as confusion
     best = None
     for a, b in itertools.islice(_pair_candidates(cl_labels), TILT_PAIRS):
         c_star = to_fraction_exact((mids[a] + mids[b]) / 2)
@@ -310,14 +309,13 @@ def _tilted_merge(tracker, mids, cl_labels, spread, digits):
                 kappa = 3 * hh * (sa - sb) / den
                 new = be.fold(arr, c, h, eps_eff, kappa)
                 # a blocked pair has two more clusters between it, so at least three are left
-                rest = sorted(new[i] for i in range(n) if i != a)
-                g_post = min(y - x for x, y in zip(rest, rest[1:]))
-                score = g_post / (rest[-1] - rest[0])
+                g_post, spread_post = _gap_without(new, a)
+                score = g_post / spread_post
                 if best is None or score > best[0]:
                     best = (score, (a, b), c, h, kappa, g_post, abs(2 * da / sa - 2 * db / sb))
-        if best is not None and best[0] > ctx.ldexp(1, -(be.prec // 4)):
+        if best is not None and best[0] > floor:
             break
-    if best is None or not best[0] > ctx.ldexp(1, -(be.prec // 4)):
+    if best is None or not best[0] > floor:
         return None
     _, pair, c, h, kappa, g_post, slope = best
     tol = to_fraction_exact(g_post / (slope + g_post)) / Fraction(10) ** digits

@@ -17,13 +17,12 @@ target is one run, the next class becomes the target; with two classes left
 to join, every class keeps its label.  The labelling is recomputed from the
 certified run order after every fold, so it needs no state.
 
-Measured on random labels in the plane (data seeds 0-3, planner seed 0;
-layers with stages against without): ``m = 200, K = 3``: 46, 69, 58, 61
-against 112, 138, 103, 100; ``m = 200, K = 4`` (seeds 0-1): 110 and 66
-against the paper's fallback (195, 196); ``m = 100``: ``K = 3`` mean 48
-against 54, ``K = 4`` mean 55 against 65, ``K = 5`` mean 79 against 81 (two
-of four sets still reach the theorem's bound and fall back either way).
-Single sets vary a lot both ways (``m = 100, K = 3``, seed 3: 81 against 43).
+Measured with ``benchmarks/construction.py --sizes 200 --data-seeds 0,1,2,3
+--classes K`` (``construction_classes.json``; layers with stages against
+without, "fb": the theorem's bound was reached and the paper's plan used):
+``K = 3``: 68, 82, 78, 60 against 93, 80, 94, 79; ``K = 4``: 116, 137, 194 fb,
+164 against 196 fb, 196 fb, 161, 177; ``K = 5``: no better (one set of four
+kept its own plan either way, 191 against 155).
 
 Examples
 --------
