@@ -68,6 +68,26 @@ def test_ball_structure_matches_the_exact_order(ts, c, h, labels):
         assert lo * lo <= s <= hi * hi
 
 
+@settings(max_examples=40, deadline=None)
+@given(ts=st.lists(fractions, min_size=1, max_size=8, unique=True), labels=st.lists(st.integers(0, 1), min_size=8,
+                                                                                    max_size=8),
+       balls=st.booleans())
+@example(ts=[Q(10**6 + 1, 10**6), Q(10**6 + 2, 10**6)], labels=[0, 1] * 4, balls=True)   # far from 0, close
+def test_unfolded_bounds_are_exact_fractions_around_the_points(ts, labels, balls):
+    # layer 0, with float enclosures or with balls: the bounds include the offset the view subtracted
+    labels = np.array(labels[:len(ts)])
+    tracker = Tracker(ts, labels, Q(0), MpBackend(128))
+    if balls:
+        tracker.escalate(128)
+    st_ = tracker.structure()
+    assert st_.runs == _exact_runs(ts, labels)[0]
+    for i, t in enumerate(ts):
+        lo, hi = st_.lows[st_.run_of[i]], st_.highs[st_.run_of[i]]
+        assert type(lo) is Q and type(hi) is Q and lo <= t <= hi
+    assert list(st_.highs[:-1]) == [st_.highs[r] for r in range(st_.runs - 1)]
+    assert all(a < b for a, b in zip(st_.highs, list(st_.lows)[1:]))
+
+
 @given(st.lists(st.fractions(min_value=-10**12, max_value=10**12, max_denominator=10**15), min_size=1, max_size=30))
 @example([Q(1, 3), Q(0), Q(-2**60 - 1, 2**61)])
 def test_vectorised_ball_midpoints_match_the_exact_rounding(vals):

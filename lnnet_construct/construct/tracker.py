@@ -84,22 +84,30 @@ class RunStructure:
 
 
 class _LazyFractions:
-    """Exact Fractions of float bounds (plus an offset), converted on access."""
+    """Exact Fractions of float or arf bounds (plus an offset), converted on access.
 
-    def __init__(self, floats, offset):
-        self._f = floats
+    Most layers' bounds are never read (only the last layer's make the
+    read-out), and converting a thousand of them per layer is slow.
+    """
+
+    def __init__(self, bounds, offset):
+        self._f = bounds
         self._off = offset
+
+    def _exact(self, x) -> Fraction:
+        q = Fraction(float(x)) if isinstance(x, (float, np.floating)) else arf_fraction(x)
+        return q + self._off if self._off else q
 
     def __len__(self):
         return len(self._f)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [Fraction(float(x)) + self._off for x in self._f[i]]
-        return Fraction(float(self._f[i])) + self._off
+            return [self._exact(x) for x in self._f[i]]
+        return self._exact(self._f[i])
 
     def __iter__(self):
-        return (Fraction(float(x)) + self._off for x in self._f)
+        return (self._exact(x) for x in self._f)
 
 
 def _runs_of(sorted_labels: np.ndarray) -> np.ndarray:
@@ -255,8 +263,7 @@ class Tracker:
             if any(not highs[r] < lows[r + 1] for r in range(n_runs - 1)):
                 return None
             off = self.offset if not self.folds else Fraction(0)
-            lows = [arf_fraction(x) + off for x in lows]
-            highs = [arf_fraction(x) + off for x in highs]
+            lows, highs = _LazyFractions(lows, off), _LazyFractions(highs, off)
         run_of = np.empty(len(order), dtype=np.int64)
         run_of[order] = run_idx
         starts = np.concatenate([[0], np.nonzero(np.diff(run_idx))[0] + 1])
