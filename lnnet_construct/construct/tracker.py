@@ -67,9 +67,9 @@ class RunStructure:
         Run index (0 = lowest values) of every point.
     run_labels : list of int
         Label of each run, from low to high values.
-    lows, highs : list of Fraction
+    lows, highs : sequence of Fraction
         Exact rational bounds with ``lows[k] <= value <= highs[k]`` for every
-        point of run ``k``; ``highs[k] < lows[k+1]``.
+        point of run ``k``; ``highs[k] < lows[k+1]`` (made Fractions when read).
     """
 
     order: np.ndarray
