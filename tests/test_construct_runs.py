@@ -192,3 +192,20 @@ def test_end_folds_peel_one_run_and_squeezes_keep_them(case):
         fits = (b[0] - a[0]) < ((a[3] if now > 3 else np.inf) - b[1])
         lo = (b[0] + b[1]) / 2
         assert fits == any(lo < c < (a[1] + a[2]) / 2 for c in peels)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ts=st.lists(st.integers(-50, 50), max_size=40), keys=st.lists(st.integers(-60, 60), max_size=40),
+       big=st.booleans())
+@example(ts=[1, 2, 2, 5], keys=[6, 2, 2, 0], big=True)   # keys equal to each other and to points
+def test_merged_search_of_big_ints_matches_bisection(ts, keys, big):
+    # the fixed-point view's ints: label_cell finds mirror images by one merge instead of bisection
+    from lnnet_construct.construct.runs import _search_descending
+
+    scale = 2**200 if big else 1
+    pts = np.array(sorted(t * scale for t in ts), dtype=object)
+    ks = np.array(sorted((k * scale for k in keys), reverse=True), dtype=object)
+    for side in ("left", "right"):
+        want = [sum(t < k if side == "left" else t <= k for t in pts) for k in ks]   # counting, no numpy
+        assert _search_descending(pts, ks, side).tolist() == want
+        assert _search_descending(pts.astype(float), ks.astype(float), side).tolist() == want
