@@ -150,40 +150,27 @@ def lam_for_spread(spread, eps: Fraction) -> Fraction:
     return Fraction(10) ** e
 
 
-def _gaps(ts, ls, cs, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0, u=None):
-    """Smallest post-fold gap between neighbours with different labels, per centre in ``cs`` and height.
-
-    Returns an array of shape ``(len(cs), len(hs))`` (gaps discounted below
-    ``h_soft``).  Centres of one label cell (the positions of step 3) share
-    the label sequence after the fold, so their pairs line up and are
-    priced in one array.
+def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0, u=None):
+    """Smallest post-fold gap between neighbours with different labels, per height (discounted below ``h_soft``).
 
     With ``u`` (the points' float errors in rounding units, :mod:`.shadow`)
     each pair's gap is divided by its errors after the fold, in units of the
     fold's own rounding: ``2 / (u'_a + u'_b)`` with ``u' = |F'| u + 1``.
     """
-    cs = np.asarray(cs, dtype=ts.dtype)
-    r = np.abs(ts[None, :] - cs[:, None])
-    if ts.dtype == object:  # a row at a time: numpy sorts object arrays row by row anyway
-        o = np.array([np.argsort(row, kind="stable") for row in r])
-    else:
-        o = np.argsort(r, axis=1, kind="stable")
-    rs, l2 = np.take_along_axis(r, o, axis=1), ls[o]
-    mask = l2[:, 1:] != l2[:, :-1]
-    if len(cs) > 1 and np.any(mask != mask[0]):  # centres of different cells: one at a time
-        return np.concatenate([_gaps(ts, ls, cs[i:i + 1], hs, eps_eff, backend, h_soft, h_pow, u)
-                               for i in range(len(cs))])
-    mask = mask[0]
-    ra, rb = rs[:, :-1][:, mask], rs[:, 1:][:, mask]
-    if ra.shape[1] == 0:
-        return np.full((len(cs), len(hs)), np.inf)
+    r = np.abs(ts - c)
+    o = np.argsort(r, kind="stable")
+    rs, l2 = r[o], ls[o]
+    mask = l2[1:] != l2[:-1]
+    ra, rb = rs[:-1][mask], rs[1:][mask]
+    if len(ra) == 0:
+        return np.full(len(hs), np.inf)
     weight = None
     if u is not None:
         us = u[o]
         H = np.asarray([float(h) for h in hs])[:, None]
         e = float(eps_eff)
-        weight = 2.0 / (fold_slope(backend.to_float(ra)[:, None, :], H, e) * us[:, :-1][:, mask][:, None, :]
-                        + fold_slope(backend.to_float(rb)[:, None, :], H, e) * us[:, 1:][:, mask][:, None, :] + 2.0)
+        weight = 2.0 / (fold_slope(backend.to_float(ra), H, e) * us[:-1][mask]
+                        + fold_slope(backend.to_float(rb), H, e) * us[1:][mask] + 2.0)
     g = backend.pair_gaps(ra, rb, hs, eps_eff, weight)
     if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
         g = g * np.minimum(1.0, np.asarray([float(h) for h in hs]) / h_soft) ** h_pow
@@ -337,11 +324,14 @@ def _score_cells(job) -> list:
         lo = c0 - dl if fdl <= fspread else c0 - spread
         hi = c0 + dr if fdr <= fspread else c0 + spread
         width = hi - lo
-        cs = [lo + backend.times(width, p) for p in positions]
-        g = _gaps(ts, ls, cs, hs, eps_eff, backend, h_soft, h_pow, u)
-        kk = np.argmax(g, axis=1)
-        i = int(np.argmax(g[np.arange(len(cs)), kk]))  # the first position of the best gap
-        out.append((int(r), float(g[i, kk[i]]), cs[i], hs[kk[i]], lo, width, None))
+        best = None
+        for p in positions:
+            c = lo + backend.times(width, p)
+            g = _gaps(ts, ls, c, hs, eps_eff, backend, h_soft, h_pow, u)
+            kk = int(np.argmax(g))
+            if best is None or g[kk] > best[0]:
+                best = (float(g[kk]), c, hs[kk])
+        out.append((int(r), best[0], best[1], best[2], lo, width, None))
     return out
 
 
@@ -452,7 +442,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     resolution = backend.resolution() * (fspread if fspread > 0 else 1.0)
 
     def quality(c):
-        return _gaps(ts, ls, [c], hs, eps_eff, backend, h_soft * PEAK, h_pow, u)[0]
+        return _gaps(ts, ls, c, hs, eps_eff, backend, h_soft * PEAK, h_pow, u)
 
     positions = POSITIONS if h_stride == 1 else POSITIONS[1::2]
     common = (ts, ls, run_start, run_end, hs, resolution, fspread, spread, backend, eps_eff, h_soft * PEAK, h_pow,

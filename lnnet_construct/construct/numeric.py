@@ -262,17 +262,14 @@ class FloatBackend(_DivisionView):
     def pair_gaps(self, ra, rb, hs, eps, weight=None) -> np.ndarray:
         """``min_k w_k (F_h(ra_k) - F_h(rb_k))`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances).
 
-        ``ra``, ``rb``: pairs along the last axis, any leading axes (one row
-        per fold centre); the result has shape ``ra.shape[:-1] + (len(hs),)``.
-        ``weight``: None (all 1) or an array of shape
-        ``ra.shape[:-1] + (len(hs), ra.shape[-1])``.
+        ``weight``: None (all 1) or an array of shape ``(len(hs), len(ra))``.
         """
         dt = self.dtype
         H = np.asarray(hs, dtype=dt)[:, None]
         h6, h6sq, ef = 6 * H, 6 * H**2, self.scalar(eps)
 
-        def peak(r):  # 6h / sqrt((2 r^2 + 6 h^2) / 3 + eps), in place on the (..., heights, pairs) array
-            r = _per_height(r).astype(dt)
+        def peak(r):  # 6h / sqrt((2 r^2 + 6 h^2) / 3 + eps), in place on the (heights, pairs) array
+            r = r.astype(dt)
             out = np.add(2 * r**2, h6sq)
             np.divide(out, 3, out=out)
             np.add(out, ef, out=out)
@@ -327,14 +324,13 @@ class MpBackend(_DivisionView):
         return num / self._sqrt((2 * (d * d) + 6 * h * h) / 3 + eps)
 
     def to_float(self, v) -> np.ndarray:
-        v = np.asarray(v, dtype=object)
-        return np.array([float(x) for x in v.ravel()], dtype=np.float64).reshape(v.shape)
+        return np.array([float(x) for x in v], dtype=np.float64)
 
     def pair_gaps(self, ra, rb, hs, eps, weight=None) -> np.ndarray:
         """Like :meth:`FloatBackend.pair_gaps`, at this context's precision."""
         gap = np.array([(self.fold(ra, 0, h, eps) - self.fold(rb, 0, h, eps)).astype(np.float64)
                         for h in (self.scalar(Fraction(float(h))) for h in hs)])
-        return _weighted_min(np.moveaxis(gap, 0, -2), weight)
+        return _weighted_min(gap, weight)
 
 
 def _int_float(x: int, scale: int) -> float:
@@ -440,7 +436,7 @@ class FixedBackend(_View):
         ``F(a) - F(b) = 6h (q_b - q_a) / (sqrt(q_a q_b) (sqrt q_a + sqrt q_b))``
         with ``q_b - q_a = 2 (b - a)(b + a) / 3``, ``b - a`` exact from the integers.
         """
-        raf, rbf, df = (_per_height(self.to_float(v)) for v in (ra, rb, rb - ra))
+        raf, rbf, df = self.to_float(ra), self.to_float(rb), self.to_float(rb - ra)
         H = np.asarray(hs, dtype=np.float64)[:, None]
         ef = float(eps)
         with np.errstate(under="ignore", over="ignore", divide="ignore"):
@@ -450,15 +446,10 @@ class FixedBackend(_View):
         return _weighted_min(gap, weight)
 
 
-def _per_height(r):
-    """Pairs ``r`` (last axis) with a heights axis inserted before it, for broadcasting against ``(heights, 1)``."""
-    return np.asarray(r)[..., None, :]
-
-
 def _weighted_min(gap, weight) -> np.ndarray:
-    """Minima over the pairs (last axis) of ``gap`` (times ``weight`` when given), as float64."""
+    """Row minima of ``gap`` (times ``weight`` when given), as float64."""
     gap = np.asarray(gap, dtype=np.float64)
-    return (gap if weight is None else gap * weight).min(axis=-1)
+    return (gap if weight is None else gap * weight).min(axis=1)
 
 
 def fold_slope(d, h, eps, kappa=0) -> np.ndarray:
