@@ -198,7 +198,7 @@ def test_end_folds_peel_one_run_and_squeezes_keep_them(case):
 @given(ts=st.lists(st.integers(-50, 50), max_size=40), keys=st.lists(st.integers(-60, 60), max_size=40),
        big=st.booleans())
 @example(ts=[1, 2, 2, 5], keys=[6, 2, 2, 0], big=True)   # keys equal to each other and to points
-def test_merged_search_of_big_ints_matches_bisection(ts, keys, big):
+def test_merged_search_of_big_ints_matches_counting(ts, keys, big):
     # the fixed-point view's ints: label_cell finds mirror images by one merge instead of bisection
     from lnnet_construct.construct.runs import _search_descending
 
