@@ -43,6 +43,8 @@ from collections import Counter
 
 import numpy as np
 
+from .runs import count_runs_sorted
+
 __all__ = ["coarse_runs", "stage_mapping"]
 
 
@@ -62,5 +64,4 @@ def stage_mapping(run_labels, k: int):
 
 def coarse_runs(run_labels, mapping) -> int:
     """Runs of the sequence ``run_labels`` (one label per run) once relabelled by ``mapping``."""
-    seq = np.asarray(mapping)[np.asarray(run_labels, dtype=np.int64)]
-    return int(1 + np.count_nonzero(seq[1:] != seq[:-1])) if len(seq) else 0
+    return count_runs_sorted(np.asarray(mapping)[np.asarray(run_labels, dtype=np.int64)])
