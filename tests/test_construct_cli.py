@@ -77,3 +77,32 @@ def test_bad_worker_count_exit_3_one_line_and_workers_do_not_change_the_file(tmp
     assert main(["build", str(pts), "-o", str(tmp_path / "b.json"), "--workers", "2", "--quiet"]) == 0
     a, b = load_network(str(tmp_path / "a.json")), load_network(str(tmp_path / "b.json"))
     assert a.layers == b.layers
+
+
+def test_sub_ulp_decimals_separable_without_a_layer(tmp_path, capsys):
+    # found by fuzzing: the certificate's float64 enclosure of the read-out was [-1e308, 1e308]-wide
+    # and the precision estimate overflowed ("unexpected OverflowError", exit 3)
+    rows = [(1, "q"), (2, "q"), (2, "q"), (0, "q"), (0, "p"), (0, "p"), (1, "p"), (0, "p"), (0, "p")]
+    text = "x0,x1,label\n" + "".join(f"0.1{k:026d},{y},{lab}\n" for k, (y, lab) in enumerate(rows))
+    pts = _write(tmp_path, "p.csv", text)
+    out = tmp_path / "net.json"
+    assert main(["build", str(pts), "-o", str(out), "--seed", "12403", "--quiet"]) == 0, capsys.readouterr().err
+    ps = load_points(pts)
+    assert classifies_all(load_network(out), ps.points, ps.labels)
+
+
+@pytest.mark.parametrize("text", [
+    "x,label\n1e400,a\n2,b\n",
+    "x,y,label\n1e400,0,a\n2,1e-400,b\n-1e300,3,a\n5,5,b\n1e-300,1e300,a\n",
+    "x,y,label\n1e-400,0,a\n2e-400,1e-400,b\n3e-400,0,a\n4e-400,-1e-400,b\n",
+    "x,label\n1e400,solo\n",
+])
+def test_coordinates_beyond_float64_range(tmp_path, capsys, text):
+    # exact numbers of any size are valid input; these once ended in "unexpected OverflowError"
+    pts = _write(tmp_path, "p.csv", text)
+    out = tmp_path / "net.json"
+    assert main(["build", str(pts), "-o", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    ps = load_points(pts)
+    net = load_network(out)
+    assert net.depth <= max(len(ps.points) - 2, 0) and classifies_all(net, ps.points, ps.labels)

@@ -158,3 +158,49 @@ def test_paper_with_eps_keeps_eps_below_the_small_heights():
     net = build(pts, labels, method="paper", eps=Fraction(1, 10**5))
     assert net.depth <= len(set(pts)) - 5
     assert all(arb_decide(net, p) == str(lab) for p, lab in zip(pts, labels))
+
+
+# found by fuzzing: a fold put two label-0 clusters at equal distances from its centre, the rational
+# centre split them by ~1e-49, and merging them later (height ~1e-50) crushed every other cluster
+# together; every retry with more digits did the same until "more than 4000 digits"
+CRUSHED = ([(-15, 7), (-11, -11), (-1, 14), (-14, 7), (8, 16), (18, -17), (-16, -16), (16, -1), (16, 17),
+            (2, -15)], [2, 0, 0, 2, 0, 0, 2, 1, 0, 0])
+
+
+@pytest.mark.parametrize("breaker", ["monotone", "tilted"])
+def test_paper_merges_clusters_that_a_rounded_centre_split(breaker):
+    from lnnet_construct.construct.builder import _plan_paper
+    from lnnet_construct.construct.data import prepare
+
+    pts, labels = CRUSHED
+    ds = prepare(pts, labels)
+    plan = _plan_paper(ds, Fraction(0), False, None, breaker=breaker)[0]
+    assert len(plan.folds) <= len(pts) - 3 + (breaker == "monotone")
+    net = build(pts, labels, method="paper")
+    assert classifies_all(net, pts, labels)
+
+
+def test_merge_coincident_threshold_follows_the_digits():
+    from lnnet_construct.construct.numeric import MpBackend
+    from lnnet_construct.construct.paper import _merge_coincident
+
+    be = MpBackend(300)
+    tiny = Fraction(1, 10**30)
+    reps = [(Fraction(0), 1), (Fraction(1), 0), (1 + tiny, 0), (Fraction(2), 1), (2 + tiny, 1), (Fraction(3), 0)]
+    reps = [(be.scalar(v), be.scalar(v), i, lab) for i, (v, lab) in enumerate(reps)]
+    # labels differ 1 apart: 1e-30 is a rounding split at 20 digits (merged), a real gap at 40 digits
+    assert _merge_coincident(reps, np.arange(6), be, digits=20).tolist() == [0, 2, 2, 4, 4, 5]
+    assert _merge_coincident(reps, np.arange(6), be, digits=40) is None
+
+
+def test_a_comparison_stops_the_paper_plan_at_the_depth_it_must_beat():
+    from lnnet_construct.construct.builder import _plan_paper
+    from lnnet_construct.construct.data import prepare
+    from lnnet_construct.construct.paper import PaperDeeper
+
+    pts = [[i] for i in range(12)]
+    labels = [i % 2 for i in range(12)]          # the paper needs m - 2 = 10 layers
+    ds = prepare(pts, labels)
+    assert len(_plan_paper(ds, Fraction(0), False, None, give_up_at=10)[0].folds) == 10
+    with pytest.raises(PaperDeeper):
+        _plan_paper(ds, Fraction(0), False, None, give_up_at=9)

@@ -152,3 +152,32 @@ def test_seed_changes_nothing_about_correctness_and_is_deterministic():
     c = build(pts, labels, seed=6)
     for net in (a, c):
         assert all(arb_decide(net, p) == str(lab) for p, lab in zip(pts, labels))
+
+
+@st.composite
+def small_multiclass(draw):
+    d = draw(st.integers(1, 2))
+    pts = draw(st.lists(st.tuples(*[st.integers(-20, 20)] * d), min_size=4, max_size=12, unique=True))
+    k = draw(st.integers(3, 5))
+    labels = [draw(st.integers(0, k - 1)) for _ in pts]
+    return pts, labels, draw(st.sampled_from([Fraction(0), Fraction(1, 10**5)]))
+
+
+# found by search: the default plan (staged, or its fallback) was one or two layers deeper than the paper's
+@settings(max_examples=15, deadline=None)
+@given(small_multiclass())
+@example(([(-17,), (6,), (5,), (14,), (-1,), (-18,), (-9,), (-3,), (-19,), (0,), (-10,), (3,)],
+          [3, 3, 0, 1, 1, 0, 3, 2, 1, 1, 3, 1], Fraction(1, 10**5)))
+@example(([(-4, -2), (19, -18), (0, 19), (1, 14), (4, 12), (7, -10), (-7, -20), (-11, -20), (-15, -2)],
+          [3, 2, 1, 2, 0, 1, 0, 2, 0], Fraction(1, 10**5)))
+@example(([(-17,), (18,), (-8,), (11,), (-18,), (-12,), (7,), (20,), (-10,)],
+          [0, 1, 1, 4, 2, 4, 2, 3, 3], Fraction(0)))
+@example(([(-20, -2), (16, 10), (0, 10), (19, -3), (10, -12), (8, 10), (15, 19), (-17, 14), (-6, -7)],
+          [2, 0, 0, 1, 0, 0, 2, 1, 0], Fraction(1, 10**5)))
+def test_default_is_never_deeper_than_paper_with_three_or_more_classes(case):
+    pts, labels, eps = case
+    paper = build(pts, labels, method="paper", eps=eps)
+    net = build(pts, labels, eps=eps)
+    assert net.depth <= paper.depth
+    for p, lab in zip(pts, labels):
+        assert arb_decide(net, p) == str(lab)

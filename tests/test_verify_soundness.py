@@ -226,3 +226,14 @@ def test_exact_fallback_time_limit():
     net = fold_network([1], [(Fraction(1, 3), 1)], ("sign", 0, 1), classes=["neg", "pos"])
     assert _exact_with_timeout(net, [Fraction(1)], 1, 60).status == 1
     assert _exact_with_timeout(net, [Fraction(1)], 1, 0) is None  # no time at all: gives up, never guesses
+
+
+@pytest.mark.parametrize("lo,hi", [(-1e308, 1e308), (-1.7e308, 1.7e308), (1e308, 1.7e308), (-5e-324, 5e-324),
+                                   (0.0, 1e308), (1.0, 1.0 + 2**-52)])
+def test_precision_estimate_of_extreme_enclosures(lo, hi):
+    # [-1e308, 1e308] once overflowed to inf and crashed the certificate of a built network
+    from lnnet_construct.verify.engine import _estimate_bits
+
+    for max_bits in (64, 4096, 1 << 14):
+        bits = _estimate_bits(lo, hi, max_bits)
+        assert isinstance(bits, int) and 64 <= bits <= max(64, 53 + max_bits + 12 + 16)

@@ -40,11 +40,13 @@ _INF = np.inf
 
 
 def _down(x):
-    return np.nextafter(x, -_INF)
+    with np.errstate(under="ignore"):  # a step among subnormals is exact; only the flag is raised
+        return np.nextafter(x, -_INF)
 
 
 def _up(x):
-    return np.nextafter(x, _INF)
+    with np.errstate(under="ignore"):
+        return np.nextafter(x, _INF)
 
 
 def enclose_fraction(q: Fraction) -> tuple[float, float]:

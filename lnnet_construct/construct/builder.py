@@ -29,11 +29,13 @@ Methods (MATH.md §3):
   layer, :func:`.paper._tilted_merge`; every ``IDLE_STEP`` such layers first double the
   candidates searched, up to eight times).  For binary labels the paper needs at least
   ``R - 2`` layers (``R`` the runs along its projection; each of its merges
-  removes at most one run); if ours needs more, it is compared with the
-  paper's actual plan when ``m <= PAPER_CHECK_MAX`` and the shallower one is
-  returned, and otherwise ``meta["paper_comparison"]`` says the comparison
-  was skipped (on random labels the paper needs about ``m - 2``, ours about
-  ``0.3 m`` at ``m = 1024``).  Fallbacks are recorded in ``meta["fallback"]``.
+  removes at most one run); if ours (or its fallback) needs more, it is
+  compared with the paper's actual plan when ``m <= PAPER_CHECK_MAX`` and the
+  shallower one is returned, and otherwise ``meta["paper_comparison"]`` says
+  the comparison was skipped (on random labels the paper needs about
+  ``m - 2``, ours about ``0.3 m`` at ``m = 1024``).  With three or more
+  classes one paper fold can remove several runs, so there is no such bound
+  and every plan is compared (up to ``PAPER_CHECK_MAX`` points).  Fallbacks are recorded in ``meta["fallback"]``.
   Up to :data:`GUARD_MAX_POINTS` points the planner follows the network's
   plain float32 and float64 evaluations (:mod:`.shadow`) and prefers folds
   that keep them correct; ``meta["float_points_at_risk"]`` then says how
@@ -78,7 +80,7 @@ from .greedy import choose_fold
 from .history import merge_history
 from .numeric import FixedBackend, FloatBackend, MpBackend, extended_available
 from .parallel import planner_pool, resolve_workers
-from .paper import is_done, plan_paper, plan_paper_exact
+from .paper import PaperDeeper, is_done, plan_paper, plan_paper_exact
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
 from .runs import opposite_gap
@@ -253,7 +255,8 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
         plan, layers, groups, extra = _plan_paper(ds, eps, exact, progress)
     else:
         with planner_pool(workers, ds.m):
-            plan, layers, groups, extra = _plan_default(ds, eps, seed, exact, progress)
+            plan, layers, groups, extra = _not_deeper_than_paper(
+                ds, eps, _plan_default(ds, eps, seed, exact, progress))
     meta = {
         "method": method,
         "tool": TOOL,
@@ -332,7 +335,6 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
     runs = [st.runs]
     k = ds.k
     bound = ds.m - max(k, 2)
-    cap = _binary_paper_bound(ds) if k == 2 else bound
     rng = np.random.default_rng(0 if seed is None else seed)
     total = max(st.runs - max(k, 2), 1)
     extra: dict = {}
@@ -392,19 +394,41 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
         if guard.given_up:
             extra["float_formats_given_up_at_layer"] = guard.given_up
     plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "default", False)
-    if tracker.depth > cap:
-        # past the paper's lower bound: compare with the paper itself where that is affordable
-        if ds.m <= PAPER_CHECK_MAX:
-            p_plan, p_layers, p_groups, ex = _plan_paper(ds, eps, None, None)
-            if len(p_plan.folds) < tracker.depth:
-                extra["fallback"] = f"the paper's plan ({len(p_plan.folds)} layers) is shallower than ours ({tracker.depth})"
-                extra.update(ex)
-                return p_plan, p_layers, p_groups, extra
-            extra["paper_comparison"] = f"paper {len(p_plan.folds)} layers, default {tracker.depth}"
-        else:
-            extra["paper_comparison"] = (f"skipped (m > {PAPER_CHECK_MAX}); default {tracker.depth} layers, above the "
-                                         f"paper's lower bound {cap}, below the theorem's bound {bound}")
     return plan, tracker.history, None, extra
+
+
+def _not_deeper_than_paper(ds: Dataset, eps: Fraction, result):
+    """``result`` (a default plan, or its fallback), or the paper's plan where that is shallower.
+
+    Binary: the paper needs at least ``R - 2`` layers (:func:`_binary_paper_bound`), so only a
+    deeper plan is compared.  Three or more classes: one paper fold can remove several runs, so
+    there is no such bound and every plan is compared.  Above ``PAPER_CHECK_MAX`` points the
+    comparison is skipped and ``meta["paper_comparison"]`` says so.
+    """
+    plan, layers, groups, extra = result
+    depth = len(plan.folds)
+    cap = _binary_paper_bound(ds) if ds.k == 2 else 0
+    if depth <= cap:
+        return result
+    if ds.m > PAPER_CHECK_MAX:
+        extra["paper_comparison"] = (f"skipped (m > {PAPER_CHECK_MAX}); default {depth} layers, above the "
+                                     f"paper's lower bound {cap}, within the theorem's bound {ds.m - max(ds.k, 2)}")
+        return result
+    try:  # only a shallower paper plan is of use: stop it at our depth
+        p_plan, p_layers, p_groups, ex = _plan_paper(ds, eps, None, None, give_up_at=depth - 1)
+    except PaperDeeper:
+        extra["paper_comparison"] = f"paper at least {depth} layers, default {depth}"
+        return result
+    except ConstructionError as err:
+        extra["paper_comparison"] = f"the paper's plan failed ({err}); default {depth} layers"
+        return result
+    if len(p_plan.folds) >= depth:  # the exact plan (few points) runs to its end
+        extra["paper_comparison"] = f"paper {len(p_plan.folds)} layers, default {depth}"
+        return result
+    reason = f"the paper's plan ({len(p_plan.folds)} layers) is shallower than ours ({depth})"
+    if "fallback" in extra:
+        reason = f"{extra['fallback']}; {reason}"
+    return p_plan, p_layers, p_groups, {**ex, "fallback": reason}  # the default plan's notes are moot
 
 
 def _float_safe(st, guard):
@@ -415,6 +439,8 @@ def _float_safe(st, guard):
     """
     lows, highs = list(st.lows), list(st.highs)
     for lo, hi in guard.bounds():  # widest format first: a narrower one only where it still fits
+        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):  # inputs beyond the format's range
+            break
         wl, wh = list(lows), list(highs)
         for r in range(st.runs):
             members = st.run_of == r
@@ -503,7 +529,7 @@ def _exact_gap(t):
 # --------------------------------------------------------------------------
 # paper method
 
-def _plan_paper(ds: Dataset, eps: Fraction, exact, progress, breaker: str = "monotone"):
+def _plan_paper(ds: Dataset, eps: Fraction, exact, progress, breaker: str = "monotone", give_up_at=None):
     w = paper_direction(ds.points)
     t = project(ds.points, w)
     w, t = normalise_scale(w, t)
@@ -562,7 +588,8 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress, breaker: str = "mon
         if progress is not None:
             progress(min(total, st0.runs - runs_now), total)
 
-    tracker, groups, runs = plan_paper(make_tracker, ds.labels, k, progress=_progress, breaker=breaker)
+    tracker, groups, runs = plan_paper(make_tracker, ds.labels, k, progress=_progress, breaker=breaker,
+                                       give_up_at=give_up_at)
     st = tracker.certify()
     readout = _readout_from(st, k)
     plan = Plan(tuple(w), tuple(tracker.folds), readout, tuple(runs), "paper", False)

@@ -257,7 +257,8 @@ class FloatBackend(_DivisionView):
         return vals, finite
 
     def to_float(self, v) -> np.ndarray:
-        return np.asarray(v, dtype=np.float64)
+        with np.errstate(under="ignore"):  # a float copy: below float64's range it is 0
+            return np.asarray(v, dtype=np.float64)
 
     def pair_gaps(self, ra, rb, hs, eps, weight=None) -> np.ndarray:
         """``min_k w_k (F_h(ra_k) - F_h(rb_k))`` for every height ``h`` in ``hs`` (floats; ``ra <= rb`` distances).
@@ -357,7 +358,8 @@ def _ints_float(v, scale: int) -> np.ndarray:
         bits = _BIT_LENGTH_ANY(np.abs(v))
     shift = np.maximum(bits.astype(np.int64) - 62, 0)
     top = (v >> shift.astype(object)).astype(np.int64)
-    return np.ldexp(top.astype(np.float64), shift - scale)
+    with np.errstate(under="ignore"):  # a float copy: below float64's range it is 0
+        return np.ldexp(top.astype(np.float64), shift - scale)
 
 
 class FixedBackend(_View):

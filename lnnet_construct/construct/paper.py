@@ -58,7 +58,7 @@ from .runs import label_cell
 from .runs import run_bounds as _run_bounds
 from .tracker import Fold
 
-__all__ = ["plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]
+__all__ = ["PaperDeeper", "plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]
 
 _SQRT3 = exact_sqrt(Fraction(3))
 #: Cap of the planner's precision (bits); coinciding clusters are merged instead.
@@ -122,7 +122,12 @@ class _NotTight(Exception):
     """A merged cluster spread out against its neighbours: retry with more digits."""
 
 
-def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, breaker: str = "monotone"):
+class PaperDeeper(Exception):
+    """The paper's plan needs more layers than ``plan_paper(give_up_at=...)`` allows (a comparison ends early)."""
+
+
+def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, breaker: str = "monotone",
+               give_up_at: int | None = None):
     """Plan the paper's folds (rational realisation), retrying with tighter merges if needed.
 
     Parameters
@@ -136,6 +141,9 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, 
     breaker : {"monotone", "tilted"}
         What a blocked step does (module docstring): MATH.md §3.3's
         monotone layer, or a tilted fold that merges the pair.
+    give_up_at : int or None
+        Raise :class:`PaperDeeper` once this many layers are planned and the
+        plan is not done (a caller that only wants a shallower plan).
 
     Returns
     -------
@@ -160,7 +168,7 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, 
     while True:
         tracker = make_tracker()
         try:
-            groups, runs = _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker)
+            groups, runs = _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker, give_up_at)
             return tracker, groups, runs
         except _NotTight:
             digits *= 2
@@ -168,7 +176,7 @@ def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, 
                 raise ConstructionError("the paper construction needs more than 4000 digits per weight") from None
 
 
-def _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker="monotone"):
+def _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker="monotone", give_up_at=None):
     m = len(labels)
     tracker.use_backend(MpBackend(128 + 4 * digits))
     cid = np.arange(m)
@@ -180,12 +188,14 @@ def _plan_paper_once(tracker, labels, k, digits, progress, max_layers, breaker="
         runs.append(st.runs)
         if is_done(st.run_labels, k):
             break
+        if give_up_at is not None and tracker.depth >= give_up_at:
+            raise PaperDeeper()
         if tracker.depth >= limit:
             raise _NotTight()
         reps, gaps = _cluster_table(tracker.values, cid, labels)
         if _ensure_precision(tracker, min(gaps), digits):  # this layer's gaps need more bits
             reps, gaps = _cluster_table(tracker.values, cid, labels)
-        merged = _merge_coincident(reps, cid, tracker.backend)
+        merged = _merge_coincident(reps, cid, tracker.backend, digits)
         if merged is not None:
             cid = merged
             groups[-1] = cid.copy()
@@ -322,14 +332,33 @@ def _tilted_merge(tracker, mids, cl_labels, spread, digits):
     return pair, (c, h, lam, simplest_near(to_fraction_exact(kappa), tol))
 
 
-def _merge_coincident(reps, cid, be):
-    """Cluster ids with neighbouring same-label clusters merged where they coincide at the view's precision.
+def _merge_coincident(reps, cid, be, digits: int = 0):
+    """Cluster ids with neighbouring same-label clusters merged where they coincide up to the merges' rounding.
 
     Symmetric data put distinct clusters at exactly equal distances from a
     fold's centre; they then carry one value and are one cluster (no layer
-    needed).  Returns None if nothing coincides.
+    needed).  The rational centre (within ``10^-digits`` of the gaps, see
+    :func:`plan_paper`) splits such a pair by about ``10^-digits`` of the
+    smallest gap after the fold; left apart, a later merge of the two would
+    use a height of that size and crush every other cluster together.  So
+    same-label neighbours closer than ``100 · 10^-digits`` of the smallest
+    gap between different labels (or the view's resolution) are one
+    cluster.  Merging two same-label clusters never costs correctness; if it
+    merges distinct ones, their spread shows in the next tightness check and
+    the retry with more digits keeps them apart.  Returns None if nothing
+    coincides.
+
+    >>> from lnnet_construct.construct.numeric import MpBackend
+    >>> reps = [(0, 0, 0, 0), (1, 1, 1, 0), (1 + 10**-12, 1 + 10**-12, 2, 0), (2, 2, 3, 1)]
+    >>> _merge_coincident(reps, np.arange(4), MpBackend(200), digits=9).tolist()
+    [0, 2, 2, 3]
+    >>> _merge_coincident(reps, np.arange(4), MpBackend(200), digits=18) is None
+    True
     """
     res = (reps[-1][1] - reps[0][0]) * be.ctx.ldexp(1, -(be.prec // 2))
+    apart = [b[0] - a[1] for a, b in zip(reps, reps[1:]) if a[3] != b[3]]
+    if apart and digits:
+        res = max(res, min(apart) * 100 / be.ctx.mpf(10) ** digits)
     out = None
     for lo_rep, hi_rep in zip(reps, reps[1:]):
         if lo_rep[3] == hi_rep[3] and hi_rep[0] - lo_rep[1] <= res:

@@ -123,10 +123,33 @@ def normalise_scale(w: Sequence[Fraction], t: Sequence[Fraction]) -> tuple[tuple
     return tuple(wk * f for wk in w), [v * f for v in t]
 
 
-def _float_matrix(points) -> np.ndarray:
-    # standardised float copy (for scoring only; exactness is restored later)
-    x = np.array([[float(v) for v in p] for p in points], dtype=np.float64)
-    return x
+def _log2_abs(v) -> int:
+    """About ``log2 |v|`` of an exact nonzero number, at any size."""
+    if isinstance(v, Fraction):
+        return abs(v.numerator).bit_length() - v.denominator.bit_length()
+    import mpmath
+
+    return int(mpmath.floor(mpmath.log(abs(mpmath.mpf(str(v.evalf(30)))), 2)))
+
+
+def _float_matrix(points):
+    """Float copy of the points for scoring, and the power of two each column was divided by.
+
+    A column beyond float64's range (about ``2^±1000``) is scaled by an
+    exact power of two first, so the scores still see it.
+
+    >>> x, shifts = _float_matrix([(Fraction(10) ** 400, Fraction(1)), (Fraction(2), Fraction(3))])
+    >>> shifts, bool(x[0, 0] > 0.5), float(x[1, 1])
+    ([1328, 0], True, 3.0)
+    """
+    shifts = []
+    for col in zip(*points):
+        logs = [_log2_abs(v) for v in col if v != 0]
+        top = max(logs, default=0)
+        shifts.append(top if abs(top) > 900 else 0)
+    x = np.array([[float(v * Fraction(2) ** -k) if k else float(v) for v, k in zip(p, shifts)]
+                  for p in points], dtype=np.float64)
+    return x, shifts
 
 
 def _candidates(x: np.ndarray, labels: np.ndarray, rng: np.random.Generator, n_random: int) -> list:
@@ -236,7 +259,7 @@ def choose_direction(points: Sequence[Sequence[Fraction]], labels: np.ndarray, *
     rng = np.random.default_rng(12345 if seed is None else seed)
     if n_random is None:
         n_random = int(min(4000, max(64, 4_000_000 // max(m, 1))))
-    x = _float_matrix(points)
+    x, shifts = _float_matrix(points)
     labels = np.asarray(labels)
     # standardise so that coordinates of very different scales are comparable
     with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
@@ -276,6 +299,7 @@ def choose_direction(points: Sequence[Sequence[Fraction]], labels: np.ndarray, *
         c = c / scale
         for digits in (max(3, first), max(3, first) + 4, 16):
             w = _rationalise(c, digits)
+            w = tuple(wk * Fraction(2) ** -k if k else wk for wk, k in zip(w, shifts))
             if any(wk != 0 for wk in w) and is_injective(project(points, w)):
                 return w
     # exact fallback: the paper's direction always works

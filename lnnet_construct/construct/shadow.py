@@ -58,16 +58,22 @@ ABANDON_MIN = 4
 
 
 def _float(v) -> float:
+    """``float(v)``, or ±inf beyond float64's range (as a user's float input would be).
+
+    >>> from fractions import Fraction
+    >>> _float(Fraction(10) ** 400), _float(-Fraction(10) ** 400), _float(Fraction(1, 3))
+    (inf, -inf, 0.3333333333333333)
+    """
     try:
         return float(v)
     except OverflowError:
-        return math.copysign(math.inf, v)
+        return math.inf if v > 0 else -math.inf  # copysign(inf, v) would convert v again
 
 
 def float_layer(x: np.ndarray, weight, bias, eps, dtype) -> np.ndarray:
     """One affine layer and LayerNorm on the columns of ``x``, in plain ``dtype`` (torch semantics)."""
-    w = np.array([[float(v) for v in row] for row in weight], dtype=dtype)
-    b = np.array([float(v) for v in bias], dtype=dtype)[:, None]
+    w = np.array([[_float(v) for v in row] for row in weight], dtype=dtype)
+    b = np.array([_float(v) for v in bias], dtype=dtype)[:, None]
     with np.errstate(all="ignore"):
         z = w @ x + b
     with np.errstate(all="ignore"):
@@ -93,7 +99,7 @@ class FloatShadow:
         self.eps = eps
         self.read = list(direction)
         x = np.array([[_float(v) for v in p] for p in points], dtype=np.float64).T
-        with np.errstate(over="ignore"):  # beyond a format's range a user's input is inf, too
+        with np.errstate(over="ignore", under="ignore"):  # beyond a format's range a user's input is inf (or 0), too
             self.state = {dt: x.astype(dt) for dt in formats}
         self.formats = tuple(formats)
 
@@ -115,7 +121,8 @@ class FloatShadow:
 
     def scalars(self, dtype) -> np.ndarray:
         """What the next layer reads, ``r·y`` per point, from the ``dtype`` state (as float64)."""
-        return np.array([float(v) for v in self.read]) @ self.state[dtype].astype(np.float64)
+        with np.errstate(all="ignore"):  # inputs beyond the format's range give inf and nan, as for a user
+            return np.array([_float(v) for v in self.read]) @ self.state[dtype].astype(np.float64)
 
 
 def bars(scalars: np.ndarray, values: np.ndarray, dtype) -> np.ndarray:

@@ -117,12 +117,12 @@ def _estimate_bits(d_lo: float, d_hi: float, max_bits: int) -> int:
     """
     if not (math.isfinite(d_lo) and math.isfinite(d_hi)):
         return 64
-    w = d_hi - d_lo
-    mid = abs(d_hi + d_lo) / 2
+    w = d_hi / 2 - d_lo / 2  # halves: an enclosure as wide as [-1e308, 1e308] must not overflow
+    mid = abs(d_hi / 2 + d_lo / 2)
     if w <= 0:
         return 64
-    ratio = w / max(mid, w * 2.0 ** -max_bits, 1e-300)
-    est = _FLOAT_BITS + math.log2(max(ratio, 1.0)) + 12
+    log_ratio = math.log2(w) - math.log2(max(mid, w * 2.0 ** -max_bits, 1e-300))
+    est = _FLOAT_BITS + max(log_ratio, 0.0) + 12
     return max(64, int(math.ceil(est / 16.0)) * 16)
 
 

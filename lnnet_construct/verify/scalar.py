@@ -143,6 +143,8 @@ def outcome_from_bounds(decision, W, b, c, outputs, quantity, absy) -> ScalarOut
         else:
             mlo = mar[0] if mlo is None else min(mlo, mar[0])
             mhi = mar[1] if mhi is None else min(mhi, mar[1])
+    if dlo is None:  # one output and argmax: its class wins whatever the value
+        return ScalarOutcome(1, outputs=outputs)
     status = 1 if dlo > 0 else -1 if dhi <= 0 else 0
     margin = (mlo, mhi) if margins_ok and mlo is not None else None
     return ScalarOutcome(status, zero=zero and status == -1, outputs=outputs, margin=margin,
