@@ -353,3 +353,16 @@ def test_a_sharp_fold_beside_the_smallest_gap_widens_it():
     pair = ts[18:20]
     widened = max(abs(np.diff(fold_float(pair, c, h, 0.0))[0]) for c in cents for h in H_GRID * spread)
     assert widened > 30 * (pair[1] - pair[0])   # a plain fold F has slope at most 0.94 / h
+
+
+@pytest.mark.parametrize("m,k,seed", [(60, 3, 1), (48, 4, 4)])
+def test_eps_does_not_flatten_the_default_plan(m, k, seed):
+    # with eps = 1e-5 these took 30 and 41 layers against 18 and 20 with eps = 0: eps flattened the
+    # steep folds and the tilted folds were off; now each layer is scaled so that eps_eff is negligible
+    rng = np.random.default_rng(seed)
+    pts = [tuple(Fraction(int(v), 1000) for v in rng.integers(-1000, 1000, 2)) for _ in range(m)]
+    labels = [int(v) for v in rng.integers(0, k, m)]
+    plain = build(pts, labels)
+    net = build(pts, labels, eps=Fraction(1, 10**5))
+    assert "fallback" not in net.meta and net.depth <= plain.depth + 4
+    assert classifies_all(net, pts, labels)

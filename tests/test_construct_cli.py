@@ -106,3 +106,19 @@ def test_coordinates_beyond_float64_range(tmp_path, capsys, text):
     ps = load_points(pts)
     net = load_network(out)
     assert net.depth <= max(len(ps.points) - 2, 0) and classifies_all(net, ps.points, ps.labels)
+
+
+def test_exact_weights_too_long_for_a_file_are_made_rational(tmp_path):
+    # found by fuzzing: six points near 1e-13 gave the paper's exact plan a 138,776-character bias,
+    # past the format's 100,000; the written file could not be read back
+    text = ("x0,x1,label\n6.304126604052167e-13,1.0104853861376695e-13,y\n"
+            "-8.211717447546221e-13,-2.154062428783219e-13,y\n2.4395473936989463e-13,-5.910622356536399e-13,y\n"
+            "3.410789122446238e-13,1.3280626190984157e-13,x\n-9.950675986770318e-13,5.225947499553669e-13,y\n"
+            "6.410994307591873e-13,-1.5962589754856448e-13,y\n")
+    pts = _write(tmp_path, "p.csv", text)
+    out = tmp_path / "net.json"
+    assert main(["build", str(pts), "-o", str(out), "--method", "paper", "--quiet"]) == 0
+    net = load_network(out)
+    assert net.meta["weights"] == "rational" and "exact_weights" in net.meta
+    ps = load_points(pts)
+    assert classifies_all(net, ps.points, ps.labels)

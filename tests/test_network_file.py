@@ -124,3 +124,11 @@ def test_cli_refuses_with_one_line_and_exit_3(case, tmp_path):
     assert len(lines) == 1 and "Traceback" not in r.stderr
     assert "bad.json" in lines[0]
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_too_long_number_is_named_with_its_place_and_length():
+    # the message once was the layer's repr cut at 160 characters, without the reason
+    doc = _with_layer(2, bias=["1" * 100_001])
+    with pytest.raises(NetworkFormatError) as err:
+        network_from_dict(doc, "n.json")
+    assert str(err.value) == "n.json: layers[2].bias[0]: a number string of 100001 characters (at most 100000)"

@@ -244,6 +244,7 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     workers = resolve_workers(workers)
     ds = prepare(points, labels)
     k = ds.k
+    exact_auto = exact is None
     if exact is None:
         exact = method == "paper" and ds.m <= EXACT_MAX_POINTS
     if k == 1:
@@ -257,23 +258,15 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
         with planner_pool(workers, ds.m):
             plan, layers, groups, extra = _not_deeper_than_paper(
                 ds, eps, _plan_default(ds, eps, seed, exact, progress))
-    meta = {
-        "method": method,
-        "tool": TOOL,
-        "ln_layers": len(plan.folds),
-        "runs_after_projection": plan.runs_per_layer[0],
-        "points": ds.n_rows,
-        "distinct_points": ds.m,
-        "classes": k,
-        "eps": format_number(eps),
-        "seed": seed,
-        "exact": bool(plan.exact),
-        "readout": plan.readout.kind,
-        "weights": "rational" if not any(isinstance(f.c, Expr) or isinstance(f.h, Expr) for f in plan.folds)
-        else "algebraic",
-    }
-    meta.update(extra)
+    meta = _meta(plan, ds, eps, method, seed, extra)
     net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps, meta=meta)
+    if plan.exact and exact_auto and not _fits_network_file(net):
+        # nested radicals past the file format's limits (FORMATS.md): the rational realisation instead
+        plan, layers, groups, _ = _plan_paper(ds, eps, False, progress)
+        extra = {**{key: v for key, v in extra.items() if key == "fallback"},
+                 "exact_weights": "dropped: the algebraic weights were longer than a network file allows"}
+        meta = _meta(plan, ds, eps, method, seed, extra)
+        net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps, meta=meta)
     report = None
     if certify:
         report = _certify(net, ds)
@@ -287,6 +280,38 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     meta["build_seconds"] = round(seconds, 3)
     net = net.with_meta(**meta)
     return BuildResult(net, plan, report, seconds, layers, groups, ds)
+
+
+def _meta(plan: Plan, ds: Dataset, eps: Fraction, method: str, seed, extra: dict) -> dict:
+    meta = {
+        "method": method,
+        "tool": TOOL,
+        "ln_layers": len(plan.folds),
+        "runs_after_projection": plan.runs_per_layer[0],
+        "points": ds.n_rows,
+        "distinct_points": ds.m,
+        "classes": ds.k,
+        "eps": format_number(eps),
+        "seed": seed,
+        "exact": bool(plan.exact),
+        "readout": plan.readout.kind,
+        "weights": "rational" if not any(isinstance(f.c, Expr) or isinstance(f.h, Expr) for f in plan.folds)
+        else "algebraic",
+    }
+    meta.update(extra)
+    return meta
+
+
+def _fits_network_file(net) -> bool:
+    """Whether ``net`` survives writing and reading a network file (number strings have limits)."""
+    from ..errors import NetworkFormatError
+    from ..io.network_file import network_from_dict, network_to_dict
+
+    try:
+        network_from_dict(network_to_dict(net))
+    except NetworkFormatError:
+        return False
+    return True
 
 
 def _certify(net, ds: Dataset):

@@ -29,7 +29,7 @@ result is constant.  Each layer:
    is discounted by ``h / (h_soft 3 sqrt 2)``: steep folds amplify rounding
    errors in every later layer.  Cells narrower than the planner's own
    resolution are skipped (a rounded centre could tie two labels).
-   **Tilted folds** (:mod:`.tilt`) are scored alongside (``eps = 0``): on
+   **Tilted folds** (:mod:`.tilt`) are scored alongside: on
    float views at every layer, over the second fixed point ``q``, the peak
    and the tilt; on fixed-point views only where no plain fold removes a
    run, and with few choices.  (Measured on random labels, with an earlier
@@ -369,7 +369,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         Also score a few candidates of every run count below the two most
         progressive ones (off to save time on a slow view).
     tilt : bool
-        Also try tilted folds (:mod:`.tilt`, step 3; ``eps = 0`` only).
+        Also try tilted folds (:mod:`.tilt`, step 3; with ``eps > 0`` on float views only).
     guard : object or None
         With ``rate(choice)`` (a tuple: points the fold puts at risk in
         floats, see :mod:`.shadow`) and ``settled(rate)`` (no more than
@@ -390,6 +390,10 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     spread = ts[-1] - ts[0]
     fspread = backend.as_float(spread)
     lam = lam_for_spread(fspread, eps)
+    if eps > 0 and fspread > 0:
+        # scale so that eps_eff <= 1e-16 h^2 for every height tried: folds as steep as with eps = 0
+        # (and the tilted searches, which plan as if eps = 0, stay accurate; the tracker uses eps_eff)
+        lam = max(lam, lam_for_spread(fspread * H_GRID[0] / (1e8 * float(eps) ** 0.5), eps))
     eps_eff = eps / lam**2
 
     # 1. candidates
@@ -397,7 +401,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     runs_now = count_runs_sorted(ls)
     fast_view = isinstance(backend, FloatBackend)
     tilted = None
-    if tilt and eps == 0 and fast_view:
+    if tilt and fast_view:
         # started first: in worker processes it runs while the plain folds are scored here
         tilted = submit_tilted(ts, ls, spread, backend, rng, runs_now, candidates=candidates, edge=edge,
                               h_soft=h_soft, n_random=n_random, uniform=uniform, top=top, u=u)
@@ -462,7 +466,7 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
         results.append((runs_now, float(gq[kk]), c, hs[kk], c - spread, spread, None))
 
     idle = min(r[0] for r in results) >= runs_now
-    if tilted is None and tilt and eps == 0 and not isinstance(backend, MpBackend) and idle:
+    if tilted is None and tilt and not isinstance(backend, MpBackend) and (eps == 0 or fast_view) and idle:
         # where no plain fold removes a run on fixed-point views, whose big-int arithmetic costs
         # more (so fewer choices there)
         tilted = submit_tilted(ts, ls, spread, backend, rng, runs_now, candidates=candidates, edge=edge,

@@ -20,9 +20,15 @@ values (it plays the part ``h`` plays for a plain fold).
 The planner scores them next to plain folds (:mod:`.greedy`, step 3).  They
 matter most where a plain fold removes no run: there, two dense clusters at
 the ends of the range often leave no reflection that merges anything, while
-a pairing that compresses one side does.  Only with ``eps = 0`` (with
-``eps > 0`` the pairing depends on an irrational effective height), on float
-and fixed-point views.
+a pairing that compresses one side does.  The search plans as if
+``eps = 0``.  With ``eps > 0`` the planner scales each layer so that
+``eps_eff <= 1e-16 h^2`` for every height it tries (:func:`.greedy.choose_fold`).
+It then uses tilted folds on float views only, where the perturbation is
+below the view's resolution.  The tracker applies and certifies every fold
+with the true ``eps_eff``.  Without that scale, ``eps = 1e-5`` flattened
+the steep folds.  Random m = 256, seed 0, then took 93 layers against 57
+with ``eps = 0``, and small 3- and 4-class sets fell back to the paper's
+plan.
 
 Examples
 --------

@@ -78,8 +78,12 @@ def _schema_error(doc, source: str):
     error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
     if error is None:
         return None
+    while error.context:  # a failed oneOf: the deepest sub-error is where the document goes wrong
+        error = max(error.context, key=lambda e: len(e.absolute_path))
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
     msg = error.message
+    if error.validator == "maxLength" and isinstance(error.instance, str):
+        msg = f"a number string of {len(error.instance)} characters (at most {error.validator_value})"
     if len(msg) > 160:
         msg = msg[:157] + "..."
     return NetworkFormatError(f"{source}: {where or 'top level'}: {msg}")
