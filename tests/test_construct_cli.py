@@ -109,16 +109,16 @@ def test_coordinates_beyond_float64_range(tmp_path, capsys, text):
 
 
 def test_exact_weights_too_long_for_a_file_are_made_rational(tmp_path):
-    # found by fuzzing: six points near 1e-13 gave the paper's exact plan a 138,776-character bias,
-    # past the format's 100,000; the written file could not be read back
-    text = ("x0,x1,label\n6.304126604052167e-13,1.0104853861376695e-13,y\n"
-            "-8.211717447546221e-13,-2.154062428783219e-13,y\n2.4395473936989463e-13,-5.910622356536399e-13,y\n"
-            "3.410789122446238e-13,1.3280626190984157e-13,x\n-9.950675986770318e-13,5.225947499553669e-13,y\n"
-            "6.410994307591873e-13,-1.5962589754856448e-13,y\n")
+    # found by fuzzing: six points near 1e-13 with 17 digits gave the paper's exact plan a bias of
+    # about 139,000 characters, past the format's 100,000; the written file could not be read back
+    values = ["-0.73127151177519756e-13", "-0.48986194852115661e-13", "-0.10101787042252375e-13",
+              "-0.00912982581611810e-13", "0.52754923795322806e-13", "0.69486747387446535e-13"]
+    text = "x,label\n" + "".join(f"{v},{i % 2}\n" for i, v in enumerate(values))
     pts = _write(tmp_path, "p.csv", text)
     out = tmp_path / "net.json"
     assert main(["build", str(pts), "-o", str(out), "--method", "paper", "--quiet"]) == 0
     net = load_network(out)
-    assert net.meta["weights"] == "rational" and "exact_weights" in net.meta
+    assert net.depth == 4 and net.meta["weights"] == "rational" and "exact_weights" in net.meta
     ps = load_points(pts)
     assert classifies_all(net, ps.points, ps.labels)
+

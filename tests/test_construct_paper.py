@@ -204,3 +204,12 @@ def test_a_comparison_stops_the_paper_plan_at_the_depth_it_must_beat():
     assert len(_plan_paper(ds, Fraction(0), False, None, give_up_at=10)[0].folds) == 10
     with pytest.raises(PaperDeeper):
         _plan_paper(ds, Fraction(0), False, None, give_up_at=9)
+
+
+def test_the_exact_paper_plan_stops_at_two_runs():
+    # MATH.md 3.1 merges while the labels form more than 2 runs; the exact plan went on to 2 clusters
+    pts, labels = [[0], [1], [2], [3]], ["a", "b", "a", "a"]
+    net = build(pts, labels, method="paper")
+    assert net.meta["exact"] and net.depth == 1
+    assert classifies_all(net, pts, labels, exact_decide)
+    assert build(pts, labels, method="paper", exact=False).depth == 1

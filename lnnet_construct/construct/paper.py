@@ -461,7 +461,7 @@ def plan_paper_exact(t, labels, k: int, eps=Fraction(0)):
     clusters = _sort_clusters([(Fraction(v), int(lab), frozenset([i])) for i, (v, lab) in enumerate(zip(t, labels))])
     layers = [clusters]
     folds = []
-    while not is_done([c[1] for c in clusters], k):
+    while not is_done([lab for lab, _ in itertools.groupby(c[1] for c in clusters)], k):  # runs, not clusters
         cl_labels = [c[1] for c in clusters]
         chosen = None
         for a, b in _pair_candidates(cl_labels):
