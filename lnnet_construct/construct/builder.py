@@ -35,7 +35,9 @@ Methods (MATH.md §3):
   the comparison was skipped (on random labels the paper needs about
   ``m - 2``, ours about ``0.3 m`` at ``m = 1024``).  With three or more
   classes one paper fold can remove several runs, so there is no such bound
-  and every plan is compared (up to ``PAPER_CHECK_MAX`` points).  Fallbacks are recorded in ``meta["fallback"]``.
+  and every plan is compared (up to ``PAPER_CHECK_MAX`` points; the paper's
+  planning stops once it reaches our depth).  Fallbacks are recorded in
+  ``meta["fallback"]``.
   Up to :data:`GUARD_MAX_POINTS` points the planner follows the network's
   plain float32 and float64 evaluations (:mod:`.shadow`) and prefers folds
   that keep them correct; ``meta["float_points_at_risk"]`` then says how

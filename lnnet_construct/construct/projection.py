@@ -124,12 +124,9 @@ def normalise_scale(w: Sequence[Fraction], t: Sequence[Fraction]) -> tuple[tuple
 
 
 def _log2_abs(v) -> int:
-    """About ``log2 |v|`` of an exact nonzero number, at any size."""
-    if isinstance(v, Fraction):
-        return abs(v.numerator).bit_length() - v.denominator.bit_length()
-    import mpmath
-
-    return int(mpmath.floor(mpmath.log(abs(mpmath.mpf(str(v.evalf(30)))), 2)))
+    """About ``log2 |v|`` of a nonzero rational (the construction's points are rational), at any size."""
+    q = Fraction(v)
+    return abs(q.numerator).bit_length() - q.denominator.bit_length()
 
 
 def _float_matrix(points):
