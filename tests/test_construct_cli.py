@@ -122,3 +122,14 @@ def test_exact_weights_too_long_for_a_file_are_made_rational(tmp_path):
     ps = load_points(pts)
     assert classifies_all(net, ps.points, ps.labels)
 
+
+
+def test_an_eps_beyond_float64_range_is_planned_and_certified(tmp_path, capsys):
+    # eps = 1e400 is a valid exact number; its float conversion once crashed the planner ("unexpected
+    # OverflowError") in the layer scale and in the float shadow
+    pts = _write(tmp_path, "p.csv", "x,label\n0,a\n1,b\n2,a\n3,b\n4,a\n")
+    out = tmp_path / "net.json"
+    assert main(["build", str(pts), "-o", str(out), "--eps", "1e400", "--quiet"]) == 0, capsys.readouterr().err
+    net = load_network(out)
+    ps = load_points(pts)
+    assert net.depth <= 3 and classifies_all(net, ps.points, ps.labels)

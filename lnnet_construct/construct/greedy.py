@@ -76,6 +76,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -391,9 +392,11 @@ def choose_fold(values, labels, backend, eps: Fraction, rng: np.random.Generator
     fspread = backend.as_float(spread)
     lam = lam_for_spread(fspread, eps)
     if eps > 0 and fspread > 0:
-        # scale so that eps_eff <= 1e-16 h^2 for every height tried: folds as steep as with eps = 0
-        # (and the tilted searches, which plan as if eps = 0, stay accurate; the tracker uses eps_eff)
-        lam = max(lam, lam_for_spread(fspread * H_GRID[0] / (1e8 * float(eps) ** 0.5), eps))
+        # scale so that eps_eff <= 1e-16 h^2 for every height tried, (lam h_min)^2 >= 1e16 eps: folds as
+        # steep as with eps = 0 (and the tilted searches, which plan as if eps = 0, stay accurate; the
+        # tracker uses eps_eff).  Logs of the integers: eps may be far beyond float range.
+        log_eps = math.log10(eps.numerator) - math.log10(eps.denominator)
+        lam = max(lam, Fraction(10) ** math.ceil(8 + log_eps / 2 - math.log10(fspread * H_GRID[0])))
     eps_eff = eps / lam**2
 
     # 1. candidates

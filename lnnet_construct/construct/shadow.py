@@ -72,14 +72,13 @@ def _float(v) -> float:
 
 def float_layer(x: np.ndarray, weight, bias, eps, dtype) -> np.ndarray:
     """One affine layer and LayerNorm on the columns of ``x``, in plain ``dtype`` (torch semantics)."""
-    w = np.array([[_float(v) for v in row] for row in weight], dtype=dtype)
-    b = np.array([_float(v) for v in bias], dtype=dtype)[:, None]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # weights past the format's range are inf there, as for a user
+        w = np.array([[_float(v) for v in row] for row in weight], dtype=dtype)
+        b = np.array([_float(v) for v in bias], dtype=dtype)[:, None]
         z = w @ x + b
-    with np.errstate(all="ignore"):
         mu = z.mean(axis=0, keepdims=True)
         var = ((z - mu) ** 2).mean(axis=0, keepdims=True)
-        return (z - mu) / np.sqrt(var + dtype(float(eps)))
+        return (z - mu) / np.sqrt(var + dtype(_float(eps)))
 
 
 class FloatShadow:
