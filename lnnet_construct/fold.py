@@ -12,10 +12,21 @@ which is even about ``c`` and strictly decreasing in ``|t - c|`` for every
 ``eps >= 0`` and ``h > 0``: one fold of the line at ``c``
 (``proofs/ln-circle.md``).
 
-:func:`fold_network` writes a whole fold plan as a :class:`Network`
-(MATH.md §2.2 table): first affine ``v1 w^T``, bias ``-c_1 v1 + h_1 v2``;
-later affines ``v1 v2^T``, bias ``-c_k v1 + h_k v2``; output ``±(v2·y - θ)``
-(binary) or rows ``2 a_k v2^T`` with biases ``-a_k^2`` (nearest centre).
+**The float form.**  Networks are written in an exactly equivalent form that
+floating-point evaluation handles well (``proofs/thm-binary.md``, *the float form*): the layer
+before LayerNorm emits ``z = lam (a, -a, -3h)`` with ``a = t - c``
+(:func:`fold_layer`), and the next layer reads ``tau = -3 y_3 + kappa (y_1 - y_2)``
+(:func:`read_vector`, ``kappa = 0`` for a plain fold).  ``z`` differs from
+MATH.md's ``lam((t - c) v1 + h v2)`` by a multiple of ``(1, 1, 1)``, which
+LayerNorm removes, and ``(0, 0, -3)`` differs from ``v2`` by ``-(1, 1, 1)``,
+orthogonal to every LayerNorm output; so every value is the same real
+number.  In floats ``a + (-a)`` is exactly 0, the mean is ``-h`` to within
+one rounding of ``h``, and ``y_3 = -2h/sigma`` keeps its relative precision
+however large ``|a|`` is, where ``y_1 + y_2 - 2 y_3`` would cancel.
+
+:func:`fold_network` writes a whole fold plan as a :class:`Network` in this
+form; output ``±(tau - θ)`` (binary) or rows ``2 a_k r^T`` with biases
+``-a_k^2`` (nearest centre), ``r`` the read vector.
 
 Examples
 --------
@@ -39,10 +50,38 @@ from .network import Affine, LayerNorm, Network
 from .numbers import to_exact
 from .ops import layer_norm
 
-__all__ = ["V1", "V2", "fold_value", "fold_values", "fold_network", "read_scalar"]
+__all__ = ["V1", "V2", "fold_value", "fold_values", "fold_layer", "fold_rows", "read_vector", "fold_network", "read_scalar"]
 
 V1 = (Fraction(1), Fraction(-1), Fraction(0))
 V2 = (Fraction(1), Fraction(1), Fraction(-2))
+
+
+def read_vector(kappa=0) -> list:
+    """What the layer after a fold reads: ``(kappa, -kappa, -3)``, equal to ``v2 + kappa v1`` on LayerNorm outputs.
+
+    >>> [str(x) for x in read_vector(Fraction(1, 2))]
+    ['1/2', '-1/2', '-3']
+    """
+    kappa = Fraction(kappa) if isinstance(kappa, int) else kappa
+    return [kappa, -kappa, Fraction(-3)]
+
+
+def fold_rows(src, c, h, lam=1) -> tuple:
+    """``(weight, bias)`` of :func:`fold_layer` as tuples (for callers that skip building an :class:`Affine`)."""
+    weight = (tuple(lam * s for s in src), tuple(-lam * s for s in src), tuple(0 * s for s in src))
+    return weight, (-lam * c, lam * c, -3 * lam * h)
+
+
+def fold_layer(src, c, h, lam=1) -> Affine:
+    """The affine layer of a fold at ``c`` with height ``h``, reading ``t = src · x``: ``z = lam (a, -a, -3h)``, ``a = t - c``.
+
+    Equal, after LayerNorm, to MATH.md's ``lam((t - c) v1 + h v2)`` (the two differ by ``lam h (1, 1, 1)``).
+
+    >>> lay = fold_layer([Fraction(2)], Fraction(1), Fraction(1, 3))
+    >>> [[str(v) for v in row] for row in lay.weight], [str(b) for b in lay.bias]
+    ([['2'], ['-2'], ['0']], ['-1', '1', '-1'])
+    """
+    return Affine(*fold_rows(src, c, h, lam))
 
 
 def fold_value(t, c, h, eps, arith):
@@ -94,13 +133,10 @@ def fold_network(direction, folds, readout, *, classes, eps=0, meta=None) -> Net
     eps = to_exact(eps)
     layers: list = []
     for k, (c, h) in enumerate(folds):
-        c, h = to_exact(c), to_exact(h)
-        rows_from = [[a * wi for wi in w] for a in V1] if k == 0 else [[a * b for b in V2] for a in V1]
-        bias = [-c * a + h * b for a, b in zip(V1, V2)]
-        layers.append(Affine(rows_from, bias))
+        layers.append(fold_layer(w if k == 0 else read_vector(), to_exact(c), to_exact(h)))
         layers.append(LayerNorm(eps=eps))
-    # the scalar the read-out sees: w·x without folds, v2·y after them
-    read = w if not folds else list(V2)
+    # the scalar the read-out sees: w·x without folds, tau after them
+    read = w if not folds else read_vector()
     kind = readout[0]
     if kind == "sign":
         theta, orient = to_exact(readout[1]), int(readout[2])

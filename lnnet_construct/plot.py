@@ -472,6 +472,7 @@ def fold_on_circle_data(network: Network, points) -> dict:
     nxt = network.layers[first_ln + 1] if first_ln + 1 < len(network.layers) else None
     if isinstance(nxt, Affine) and nxt.out_dim == 1 and network.decision == "sign":
         w = np.array([float(v) for v in nxt.weight[0]])
+        w = w - w.mean()  # LayerNorm outputs lie in 1-perp: only the centred read vector matters
         alpha = w @ u2
         if alpha != 0 and np.allclose(w, alpha * u2):
             threshold = -float(nxt.bias[0]) / alpha

@@ -58,7 +58,10 @@ def test_the_script_writes_its_table_and_json(fp, tmp_path, capsys):
     rows = json.loads(out.read_text())["rows"]
     assert [r["method"] for r in rows] == ["default", "paper"]
     for r in rows:
-        # a certified 22-layer network on 24 points of 6-digit data is right from 64 bits on
-        assert r["wrong_at_bits"]["64"] == 0 and r["bits_needed"] is not None and r["bits_needed"] <= 64
+        # a certified 22-layer network on 24 points of 6-digit data is right from 64 bits on (the scan
+        # stops at the first precision with no wrong point)
+        assert r["bits_needed"] is not None and r["bits_needed"] <= 64
+        assert r["wrong_at_bits"][str(r["bits_needed"])] == 0
+        assert all(v > 0 for b, v in r["wrong_at_bits"].items() if int(b) < r["bits_needed"])
     assert "bits needed" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "nets").iterdir()) == ["default_24_s0_p0.json", "paper_24_s0_p0.json"]

@@ -109,10 +109,14 @@ def test_coordinates_beyond_float64_range(tmp_path, capsys, text):
 
 
 def test_exact_weights_too_long_for_a_file_are_made_rational(tmp_path):
-    # found by fuzzing: six points near 1e-13 with 17 digits gave the paper's exact plan a bias of
-    # about 139,000 characters, past the format's 100,000; the written file could not be read back
-    values = ["-0.73127151177519756e-13", "-0.48986194852115661e-13", "-0.10101787042252375e-13",
-              "-0.00912982581611810e-13", "0.52754923795322806e-13", "0.69486747387446535e-13"]
+    # six points near 1e-13 with 40 digits: the paper's exact plan has biases past the format's
+    # 100,000 characters (found by fuzzing with 17 digits, before the float form shortened them)
+    values = ["-0.7312715117751975579807321992120705544949e-13",
+              "-0.4898619485211566093596502469154074788094e-13",
+              "-0.1010178704225237478198096141568385064602e-13",
+              "-0.0091298258161180978476068048621527850628e-13",
+              "0.5275492379532280562415280655841343104839e-13",
+              "0.6948674738744653467392708989791572093964e-13"]
     text = "x,label\n" + "".join(f"{v},{i % 2}\n" for i, v in enumerate(values))
     pts = _write(tmp_path, "p.csv", text)
     out = tmp_path / "net.json"

@@ -39,7 +39,7 @@ def _ln_values(t, c, h, kappa, eps):
     ys = list(forward_layers(net, [t], get_arith("exact")))
     y1 = ys[1]  # after the first LayerNorm
     second = net.layers[2]
-    # the second affine layer's weight is v1 r^T: its row 0 is r (v1[0] = 1)
+    # the second affine layer's weight rows are (r, -r, 0) (the float form): row 0 is r
     r = second.weight[0]
     return sum(a * b for a, b in zip(r, y1)), r
 
@@ -49,7 +49,7 @@ def _ln_values(t, c, h, kappa, eps):
 @example(t=Q(0), c=Q(0), h=Q(1), kappa=Q(-1), eps=Q(0))
 def test_tilted_fold_is_the_realised_network_read_along_v2_plus_kappa_v1(t, c, h, kappa, eps):
     sigma, r = _ln_values(t, c, h, kappa, eps)
-    assert tuple(r) == tuple(b + kappa * a for a, b in zip(V1, V2))
+    assert tuple(r) == (kappa, -kappa, -3)  # equals v2 + kappa v1 on LayerNorm outputs (sum y = 0)
     assert exact_sign(sigma - fold_exact(t, c, h, eps, kappa)).value == 0
 
 
@@ -147,8 +147,8 @@ def test_a_build_with_tilted_folds_is_certified_and_reads_along_the_tilt():
     layers = net.layers
     tilted = 0
     for k in range(net.depth - 1):
-        row = layers[2 * (k + 1)].weight[0]  # v1[0] = 1 times the read-out r
-        kappa = row[0] - 1  # r = v2 + kappa v1 = (1 + kappa, 1 - kappa, -2)
-        assert tuple(row) == (1 + kappa, 1 - kappa, -2)
+        row = layers[2 * (k + 1)].weight[0]  # row 0 of (r, -r, 0) is the read-out r
+        kappa = row[0]  # r = (kappa, -kappa, -3), v2 + kappa v1 on LayerNorm outputs
+        assert tuple(row) == (kappa, -kappa, -3)
         tilted += kappa != 0
     assert tilted >= 1

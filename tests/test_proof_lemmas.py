@@ -271,6 +271,31 @@ def test_fold_layer_weights_realise_embedding():
     assert sp.expand(sum(later)) == 0 and sp.expand(sum(first)) == 0
 
 
+def test_float_form_equals_table():
+    """The file's float form (a, -a, -3h) read along (kappa, -kappa, -3) equals the table's value, symbolically."""
+    t, c, h, lam, kappa, eps = sp.symbols("t c h lam kappa eps", real=True)
+    v1, v2 = sp.Matrix(V1), sp.Matrix(V2)
+
+    def ln(z):
+        mu = sum(z) / 3
+        var = sum((zi - mu) ** 2 for zi in z) / 3
+        return sp.Matrix([(zi - mu) / sp.sqrt(var + eps) for zi in z])
+
+    table = (v2 + kappa * v1).T * ln(lam * ((t - c) * v1 + h * v2))
+    a = t - c
+    ours = sp.Matrix([kappa, -kappa, -3]).T * ln(lam * sp.Matrix([a, -a, -3 * h]))
+    assert sp.simplify(table[0, 0] - ours[0, 0]) == 0
+    # and the package writes exactly these rows (independent of the formula above)
+    from fractions import Fraction
+
+    from lnnet_construct.fold import fold_layer, read_vector
+
+    lay = fold_layer([Fraction(2), Fraction(-1)], Fraction(1, 3), Fraction(1, 7), Fraction(5))
+    assert lay.weight == ((10, -5), (-10, 5), (0, 0)) or [list(r) for r in lay.weight] == [[10, -5], [-10, 5], [0, 0]]
+    assert list(lay.bias) == [Fraction(-5, 3), Fraction(5, 3), Fraction(-15, 7)]
+    assert list(read_vector(Fraction(1, 2))) == [Fraction(1, 2), Fraction(-1, 2), -3]
+
+
 def test_worked_example_first_layer_exact():
     # MATH.md 3.2, layer 1 (c=1, h=1): s(t) = sqrt(3 / ((t-1)^2 + 1))
     printed = {5: "0.420084025208", 4: "0.547722557505", 3: "0.774596669241",

@@ -1,21 +1,22 @@
-r"""Write a fold plan as an LN-Net (MATH.md §2.2 table), and choose the read-out.
+r"""Write a fold plan as an LN-Net in the float form, and choose the read-out.
 
-With ``v1 = (1,-1,0)``, ``v2 = (1,1,-2)``, direction ``w`` and folds
-``(c_k, h_k, lam_k)``:
+With direction ``w`` and folds ``(c_k, h_k, lam_k, kappa_k)`` the network is
+MATH.md §2.2's table written in the exactly equivalent float form of
+:mod:`lnnet_construct.fold` (``proofs/thm-binary.md``, *the float form*):
 
-=====================  ==============================  ==================================
-layer                  weight                          bias
-=====================  ==============================  ==================================
-first affine           ``lam_1 v1 w^T``                ``lam_1 (-c_1 v1 + h_1 v2)``
-later affine           ``lam_k v1 r_{k-1}^T``          ``lam_k (-c_k v1 + h_k v2)``
-LayerNorm              ``eps``, one group              (no elementwise affine)
-binary output          ``±r_L^T``                      ``∓θ``
-K classes (centres)    rows ``2 a_k r_L^T``            ``-a_k^2``
-K classes (envelope)   rows ``j r_L^T``                ``β_j``
-=====================  ==============================  ==================================
+=====================  ==================================  ==================================
+layer                  weight rows                         bias
+=====================  ==================================  ==================================
+first affine           ``lam_1 (w, -w, 0)``                ``lam_1 (-c_1, c_1, -3 h_1)``
+later affine           ``lam_k (r_{k-1}, -r_{k-1}, 0)``    ``lam_k (-c_k, c_k, -3 h_k)``
+LayerNorm              ``eps``, one group                  (no elementwise affine)
+binary output          ``±r_L^T``                          ``∓θ``
+K classes (centres)    rows ``2 a_k r_L^T``                ``-a_k^2``
+K classes (envelope)   rows ``j r_L^T``                    ``β_j``
+=====================  ==================================  ==================================
 
-``r_k = v2 + kappa_k v1`` is what the layer after fold ``k`` reads: ``v2``
-for a plain fold, tilted by ``kappa_k`` otherwise (:mod:`.numeric`).
+``r_k = (kappa_k, -kappa_k, -3)`` is what the layer after fold ``k`` reads,
+equal to MATH.md's ``v2 + kappa_k v1`` on LayerNorm outputs (:mod:`.numeric`).
 ``lam_k = 1`` whenever ``eps = 0`` (then exactly the table of MATH.md);
 with ``eps > 0`` it is a power of 10 that keeps the pre-LayerNorm vector large
 against ``eps`` (the fold then behaves as ``F_{c,h,eps/lam^2}``).
@@ -38,13 +39,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..fold import V1, V2, fold_layer, read_vector
 from ..network import Affine, LayerNorm, Network
 from .rational import simplest_between
 
 __all__ = ["V1", "V2", "Readout", "binary_readout", "fold_affine", "multiclass_readout", "reads", "realise"]
-
-V1 = (Fraction(1), Fraction(-1), Fraction(0))
-V2 = (Fraction(1), Fraction(1), Fraction(-2))
 
 
 @dataclass(frozen=True)
@@ -117,22 +116,18 @@ def _centres(mids, lows, highs):
 
 
 def reads(fold) -> list:
-    """What the layer after ``fold`` reads: ``v2``, or ``v2 + kappa v1`` after a tilted fold."""
-    kappa = Fraction(getattr(fold, "kappa", 0))
-    return [b + kappa * a for a, b in zip(V1, V2)]
+    """What the layer after ``fold`` reads: ``(kappa, -kappa, -3)`` (:func:`lnnet_construct.fold.read_vector`)."""
+    return read_vector(getattr(fold, "kappa", 0))
 
 
 def fold_affine(fold, src) -> Affine:
     """The affine layer before the LayerNorm of ``fold``, reading ``src`` (``w``, or the previous fold's ``r``).
 
     >>> from lnnet_construct.construct.tracker import Fold
-    >>> [str(b) for b in fold_affine(Fold(Fraction(1), Fraction(2)), V2).bias]
-    ['1', '3', '-4']
+    >>> [str(b) for b in fold_affine(Fold(Fraction(1), Fraction(2)), reads(None)).bias]
+    ['-1', '1', '-6']
     """
-    lam = Fraction(fold.lam)
-    weight = [[lam * a * b for b in src] for a in V1]
-    bias = [lam * (-fold.c * a + fold.h * b) for a, b in zip(V1, V2)]
-    return Affine(weight, bias)
+    return fold_layer(src, fold.c, fold.h, Fraction(fold.lam))
 
 
 def realise(direction, folds, readout: Readout, classes, *, eps=Fraction(0), meta=None) -> Network:

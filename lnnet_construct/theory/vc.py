@@ -73,6 +73,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ConstructionError, InputError
+from ..fold import fold_rows, read_vector
 from ..io.witness import Labelling, Witness, load_witness, save_witness
 
 __all__ = [
@@ -298,9 +299,7 @@ def _complement_readout(readout):
     return ("sign", readout[1], -readout[2])
 
 
-_V1 = (Fraction(1), Fraction(-1), Fraction(0))
-_V2 = (Fraction(1), Fraction(1), Fraction(-2))
-_INNER_W = tuple(tuple(a * b for b in _V2) for a in _V1)
+_READ = tuple(read_vector())
 _ZERO = Fraction(0)
 
 
@@ -328,11 +327,9 @@ def fold_specs(direction, folds, readout, *, eps=0) -> tuple:
     eps = _q(eps)
     specs = []
     for k, (c, h) in enumerate(folds):
-        c, h = _q(c), _q(h)
-        weight = (w, tuple(-x for x in w), tuple(_ZERO for _ in w)) if k == 0 else _INNER_W
-        specs.append(("affine", weight, (h - c, c + h, -2 * h)))
+        specs.append(("affine", *fold_rows(w if k == 0 else _READ, _q(c), _q(h))))
         specs.append(("layernorm", eps))
-    read = w if not folds else _V2
+    read = w if not folds else _READ
     if readout[0] == "sign":
         theta, orient = _q(readout[1]), int(readout[2])
         specs.append(("affine", (tuple(orient * r for r in read),), (-orient * theta,)))
