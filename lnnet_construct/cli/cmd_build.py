@@ -105,9 +105,13 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     elif not args.quiet:
+        margin = summary["min_relative_margin_float"]
+        # a single-class file gives a constant network: there is no margin to report
+        detail = (f"smallest relative margin {margin:.3g}" if margin is not None
+                  else f"constant output {', '.join(map(repr, net.class_texts))}, no margin")
         print(
             f"wrote {args.output}: {net.depth} LN layers, width {net.width}, {len(pts)} points certified "
-            f"(smallest relative margin {summary['min_relative_margin_float']:.3g}) in {seconds:.1f}s",
+            f"({detail}) in {seconds:.1f}s",
             file=sys.stderr,
         )
     return 0
