@@ -44,25 +44,6 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-class _Bar:
-    """Adapts :class:`Progress` to the ``progress(done, total)`` callback of ``build``."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar = None
-
-    def __call__(self, done, total):
-        if not self.enabled:
-            return
-        if self.bar is None:
-            self.bar = Progress(total, "build (runs merged)", enabled=True)
-        self.bar.update(done - self.bar.done)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
 def run(args) -> int:
     from ..construct import build
     from ..errors import InputError
@@ -77,14 +58,12 @@ def run(args) -> int:
         raise InputError(f"--workers must be a positive integer, got {args.workers}")
     pts = load_points(args.points, require_labels=True)
     t0 = time.perf_counter()
-    bar = _Bar(enabled=not args.quiet)
     try:
-        net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar,
-                    workers=args.workers)
+        with Progress(0, "build (runs merged)", enabled=not args.quiet, unit="run") as bar:
+            net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar,
+                        workers=args.workers)
     except InputError as e:
         raise type(e)(f"{args.points}: {e}") from None
-    finally:
-        bar.close()
     save_network(net, args.output)
     seconds = time.perf_counter() - t0
     meta = net.meta
