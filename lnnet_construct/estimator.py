@@ -135,7 +135,10 @@ def _labels(y, n) -> list:
     """The labels as Python objects (``1`` and ``"1"`` stay different)."""
     if hasattr(y, "to_numpy"):
         y = y.to_numpy()
-    y = list(np.asarray(y, dtype=object).reshape(-1)) if not isinstance(y, list) else list(y)
+    if isinstance(y, list) and not any(isinstance(v, (list, tuple)) for v in y):
+        y = list(y)  # as given: numpy would make [1, "1"] two strings
+    else:  # arrays, and column vectors such as [[0], [1]]
+        y = list(np.asarray(y, dtype=object).reshape(-1))
     if len(y) != n:
         raise InputError(f"y has {len(y)} labels but X has {n} samples")
     return [v.item() if hasattr(v, "item") else v for v in y]

@@ -171,3 +171,12 @@ def test_without_scikit_learn_it_is_the_plain_class():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["False", "_Params", "LNNetClassifier(seed=3)", "1.0", "['s']", "2"]
+
+
+def test_column_vector_labels_as_lists():
+    from sklearn.exceptions import DataConversionWarning
+
+    X = [[0, 1], [1, 0], [2, 2]]
+    with pytest.warns(DataConversionWarning):  # scikit-learn's warning for a column y
+        clf = LNNetClassifier().fit(X, [["a"], ["b"], ["a"]])
+    assert clf.classes_.tolist() == ["a", "b"] and clf.predict(X).tolist() == ["a", "b", "a"]
