@@ -3,8 +3,8 @@
 Construct a width-3 LN-Net that classifies every labelled point of POINTS
 (CSV or JSON, FORMATS.md), certify it with the rigorous verifier, and write
 it to NET (format v1).  A progress bar goes to stderr when it is a terminal
-(silenced by ``--quiet``);
-``--json`` prints one summary object on stdout and nothing else.
+(silenced by ``--quiet``); ``--json`` prints one summary object on stdout
+and nothing else.
 
 Exit codes: 0 written, 3 bad input (malformed points file, conflicting
 duplicates, bad option).
