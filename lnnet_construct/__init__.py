@@ -16,7 +16,7 @@ from .arith import Sign, get_arith
 from .errors import LNNetError
 from .network import Affine, LayerNorm, Network
 
-__all__ = ["Network", "Affine", "LayerNorm", "get_arith", "Sign", "LNNetError", "__version__"]
+__all__ = ["Network", "Affine", "LayerNorm", "get_arith", "Sign", "LNNetError", "LNNetClassifier", "__version__"]
 
 
 def __getattr__(name):
@@ -30,6 +30,10 @@ def __getattr__(name):
         from .verify import Report
 
         return Report
+    if name == "LNNetClassifier":  # lazily: it imports scikit-learn when that is installed
+        from .estimator import LNNetClassifier
+
+        return LNNetClassifier
     if name in ("load_network", "save_network", "load_points"):
         from . import io as _io
 

@@ -137,3 +137,16 @@ def test_an_eps_beyond_float64_range_is_planned_and_certified(tmp_path, capsys):
     net = load_network(out)
     ps = load_points(pts)
     assert net.depth <= 3 and classifies_all(net, ps.points, ps.labels)
+
+
+def test_single_class_human_summary(tmp_path, capsys):
+    # a single class gives a constant network with no margin: the summary line must still print
+    pts = _write(tmp_path, "one.csv", "x,label\n0,a\n1,a\n2,a\n")
+    out = tmp_path / "n.json"
+    code = main(["build", str(pts), "-o", str(out)])
+    cap = capsys.readouterr()
+    assert code == 0, cap.err
+    assert cap.out == "" and "wrote" in cap.err and "Error" not in cap.err
+    net = load_network(out)
+    ps = load_points(pts)
+    assert classifies_all(net, ps.points, ps.labels)

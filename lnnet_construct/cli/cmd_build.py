@@ -2,8 +2,9 @@
 
 Construct a width-3 LN-Net that classifies every labelled point of POINTS
 (CSV or JSON, FORMATS.md), certify it with the rigorous verifier, and write
-it to NET (format v1).  Progress goes to stderr (silenced by ``--quiet``);
-``--json`` prints one summary object on stdout and nothing else.
+it to NET (format v1).  A progress bar goes to stderr when it is a terminal
+(silenced by ``--quiet``); ``--json`` prints one summary object on stdout
+and nothing else.
 
 Exit codes: 0 written, 3 bad input (malformed points file, conflicting
 duplicates, bad option).
@@ -44,25 +45,6 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-class _Bar:
-    """Adapts :class:`Progress` to the ``progress(done, total)`` callback of ``build``."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar = None
-
-    def __call__(self, done, total):
-        if not self.enabled:
-            return
-        if self.bar is None:
-            self.bar = Progress(total, "build (runs merged)", enabled=True)
-        self.bar.update(done - self.bar.done)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
 def run(args) -> int:
     from ..construct import build
     from ..errors import InputError
@@ -77,14 +59,12 @@ def run(args) -> int:
         raise InputError(f"--workers must be a positive integer, got {args.workers}")
     pts = load_points(args.points, require_labels=True)
     t0 = time.perf_counter()
-    bar = _Bar(enabled=not args.quiet)
     try:
-        net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar,
-                    workers=args.workers)
+        with Progress(0, "build (runs merged)", enabled=not args.quiet, unit="run") as bar:
+            net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar,
+                        workers=args.workers)
     except InputError as e:
         raise type(e)(f"{args.points}: {e}") from None
-    finally:
-        bar.close()
     save_network(net, args.output)
     seconds = time.perf_counter() - t0
     meta = net.meta
@@ -105,9 +85,13 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     elif not args.quiet:
+        margin = summary["min_relative_margin_float"]
+        # a single-class file gives a constant network: there is no margin to report
+        detail = (f"smallest relative margin {margin:.3g}" if margin is not None
+                  else f"constant output {', '.join(map(repr, net.class_texts))}, no margin")
         print(
             f"wrote {args.output}: {net.depth} LN layers, width {net.width}, {len(pts)} points certified "
-            f"(smallest relative margin {summary['min_relative_margin_float']:.3g}) in {seconds:.1f}s",
+            f"({detail}) in {seconds:.1f}s",
             file=sys.stderr,
         )
     return 0

@@ -49,7 +49,7 @@ def run(args) -> int:
             raise InputError(f"{args.points}: points have {ps.dim} coordinates, {args.network} expects {net.input_dim}")
         pts = ps.points
     show = not args.quiet and pts is not None and len(pts) > 50
-    with Progress(len(pts or ()), f"export ({args.to}): parity check", enabled=show) as bar:
+    with Progress(len(pts or ()), f"export ({args.to}): parity check", enabled=show, unit="point") as bar:
         rep = export_network(net, args.output, args.to, points=pts, onnx_layernorm=args.onnx_layernorm,
                              max_bits=args.max_bits, progress=bar)
     if args.json:

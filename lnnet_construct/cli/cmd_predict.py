@@ -38,7 +38,7 @@ def run(args) -> int:
 
         raise InputError(f"{args.points}: points have {pts.dim} coordinates, {args.network} expects {net.input_dim}")
     show = not args.quiet and args.arith != "float" and len(pts) > 50
-    with Progress(len(pts), f"predict ({args.arith})", enabled=show) as bar:
+    with Progress(len(pts), f"predict ({args.arith})", enabled=show, unit="point") as bar:
         preds = predict(net, pts.points, arith=args.arith, max_bits=args.max_bits, progress=bar)
     if args.json:
         print_json({"predictions": preds})

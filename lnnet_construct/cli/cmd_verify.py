@@ -61,12 +61,12 @@ def run(args) -> int:
     if args.max_bits < 2:
         raise InputError(f"--max-bits must be at least 2, got {args.max_bits}")
     show = not args.quiet
-    with Progress(len(pts), f"verify ({args.backend})", enabled=show) as bar:
+    with Progress(len(pts), f"verify ({args.backend})", enabled=show, unit="point") as bar:
         report = verify(net, pts.points, pts.labels, max_bits=args.max_bits, backend=args.backend, progress=bar)
     if args.certificate:
         from ..verify.certificate import write_certificate
 
-        with Progress(len(pts), "certificate", enabled=show) as bar:
+        with Progress(len(pts), "certificate", enabled=show, unit="point") as bar:
             write_certificate(report, net, pts.points, pts.labels, args.certificate, progress=bar)
     if args.json:
         doc = report.to_json()

@@ -1,10 +1,9 @@
-"""Small helpers shared by the sub-commands: JSON output, progress bars, common options."""
+"""Small helpers shared by the sub-commands: JSON output, progress bars (tqdm), common options."""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 
 __all__ = ["print_json", "Progress", "add_quiet", "add_json"]
 
@@ -23,40 +22,94 @@ def add_quiet(p) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
 
 
-class Progress:
-    """A minimal text progress bar on stderr (silent when ``enabled`` is false or stderr is not used).
+def _is_terminal(stream) -> bool:
+    """True when ``stream`` is an interactive terminal (a bar in a log file or a pipe is noise)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
 
-    >>> with Progress(3, "demo", enabled=False) as bar:
-    ...     for _ in range(3): bar.update()
+
+class Progress:
+    """A tqdm progress bar on stderr, fed either as ``update(n)`` or as a ``progress(done, total)`` callback.
+
+    The count shown is clamped to ``[0, total]``: a construction may report
+    runs that went up again (``done < 0``) and a caller may overshoot.  The
+    bar is silent when ``enabled`` is false (``--quiet``) or when the stream
+    is not a terminal; it is created at the first update, so a job that
+    reports nothing prints nothing.
+
+    Parameters
+    ----------
+    total : int
+        Expected count (a ``progress(done, total)`` call may change it).
+    label : str
+        Text in front of the bar.
+    enabled : bool
+        False for ``--quiet``.
+    stream : file, optional
+        Where the bar goes (default ``sys.stderr``; never stdout, which holds results).
+    unit : str
+        What is counted ("point", "run").
+
+    Examples
+    --------
+    >>> bar = Progress(4, "demo", enabled=False)
+    >>> bar(-3, 4); bar.done
+    0
+    >>> bar.update(9); bar.done
+    4
+    >>> bar(2, 8); (bar.done, bar.total)
+    (2, 8)
     """
 
-    def __init__(self, total: int, label: str, *, enabled: bool = True, stream=None):
-        self.total = max(int(total), 1)
+    def __init__(self, total: int, label: str, *, enabled: bool = True, stream=None, unit: str = "it"):
+        self.total = max(int(total or 0), 0)
         self.label = label
-        self.enabled = enabled
-        self.stream = stream or sys.stderr
+        self.unit = unit
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(enabled) and _is_terminal(self.stream)
         self.done = 0
-        self.start = time.perf_counter()
-        self._last = 0.0
+        self._bar = None
+
+    def _clamp(self, n) -> int:
+        return min(max(int(n), 0), self.total)
 
     def update(self, n: int = 1) -> None:
-        self.done += n
+        """Advance by ``n`` (the interface of :func:`lnnet_construct.verify.verify` and ``predict``)."""
+        self._show(self._clamp(self.done + n))
+
+    def __call__(self, done, total) -> None:
+        """Set the count to ``done`` of ``total`` (the callback of :func:`lnnet_construct.construct.build`)."""
+        self.total = max(int(total), 0)
+        self._show(self._clamp(done))
+
+    def _show(self, done: int) -> None:
+        step, self.done = done - self.done, done
         if not self.enabled:
             return
-        now = time.perf_counter()
-        if now - self._last < 0.1 and self.done < self.total:
-            return
-        self._last = now
-        frac = min(self.done / self.total, 1.0)
-        bar = "#" * int(30 * frac)
-        self.stream.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total} {now - self.start:6.1f}s")
-        self.stream.flush()
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=self.total, desc=self.label, unit=self.unit, file=self.stream,
+                             dynamic_ncols=True, leave=True)
+        if self._bar.total != self.total:
+            self._bar.total = self.total
+        if step >= 0:
+            self._bar.update(step)  # tqdm rate-limits the redraws
+        else:  # tqdm only redraws on forward steps: set the count and redraw now
+            self._bar.n = done
+            self._bar.refresh()
+
+    def close(self) -> None:
+        """Finish the bar's line (nothing if it never showed)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.close()
         return False

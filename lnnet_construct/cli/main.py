@@ -2,7 +2,10 @@
 
 Every :class:`~lnnet_construct.errors.LNNetError` (and every usage error)
 becomes one line on stderr and exit code 3; no traceback reaches the user.
-Set ``LNNET_DEBUG=1`` to see tracebacks of unexpected errors.
+Set ``LNNET_DEBUG=1`` to see tracebacks of unexpected errors.  A reader
+that stops early (``lnnet check --list | head``) ends the command quietly
+with exit code 141 (128 + SIGPIPE, what the shell reports for tools that
+die of the signal).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..errors import LNNetError
 COMMANDS = ("build", "verify", "predict", "shatter", "check", "lssr", "export", "import", "demo")
 
 EXIT_BAD_INPUT = 3
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
             "'On the Nonlinearity of Layer Normalization' (Ni et al., ICML 2024), "
             "with exact parameters and rigorous certificates."
         ),
-        epilog="Exit codes: 0 success, 3 bad input; verify/check also use 1 (refuted/fails) and 2 (inconclusive).",
+        epilog="Exit codes: 0 success, 3 bad input; verify/check also use 1 (refuted/fails) and 2 (inconclusive); "
+               "141 when the reader of stdout closed the pipe early.",
     )
     parser.add_argument("--version", action="version", version=f"lnnet_construct {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -51,7 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run ``lnnet`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    """Run ``lnnet`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
+
+    Examples
+    --------
+    >>> main(["check", "--list", "--bogus"])
+    3
+    """
+    try:
+        code = _run(argv)
+        # flush here so a closed pipe shows up as BrokenPipeError now, not at interpreter exit
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush cannot fail again (Python docs, 'Note on SIGPIPE')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):  # stdout without a file descriptor (tests capture it)
+        pass
+
+
+def _run(argv) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -65,6 +96,8 @@ def main(argv=None) -> int:
     except LNNetError as e:
         print(f"lnnet {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away: no message (stderr may be the same pipe)
+        raise
     except KeyboardInterrupt:
         print(f"lnnet {args.command}: interrupted", file=sys.stderr)
         return 130
