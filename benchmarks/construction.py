@@ -1,27 +1,32 @@
-"""Benchmark of the Theorem 1 constructions: ``paper`` against ``default``.
+"""Benchmark of the construction: the default method against the paper's merge order and the landed planner.
 
-Data sets (d = 2 unless stated):
+Rows (issue 27): random labels with d = 2 at m = 256, 2000, 10^4 and 10^5
+(coordinates ``k / 10^6``), random points and labels with d = 784 at
+m = 10^4, scikit-learn's ``digits`` (10 classes), digits even/odd and
+``breast_cancer`` (scikit-learn is a benchmark extra).  ``--rows`` picks a
+subset by name.
 
-* ``random-m``: ``m`` points with coordinates ``k / 10^6`` (uniform integers
-  ``k`` in ``[-10^6, 10^6)``) and uniformly random binary labels (``--classes K``:
-  ``K`` classes, named ``random-m/KK``), for ``m`` in
-  ``--sizes`` (default 64, 256, 1024, 2000, 4096), one set per data seed in
-  ``--data-seeds`` (named ``random-m/sN`` beyond the first);
-* ``alternating-m``: ``0, 1, ..., m-1`` on a line with alternating labels;
-* ``two-spirals``: the bundled data set (200 points).
+Methods, side by side in the same run:
 
-For each data set and method: LN layers, build time (including the
-certification), the smallest *certified* relative margin (from the rigorous
-verifier), and how many points a plain float64 / float32 evaluation of the
-built network misclassifies (torch semantics; not rigorous — that is the
-point).  A table goes to stdout, JSON to ``benchmarks/results/construction.json``.
+* ``default`` -- this checkout's default method (the float planner);
+* ``paper-order`` -- the paper's merge order planned in float64 with the
+  float form (``Policy(strategies=("paper-merge",))``);
+* ``depth`` -- this checkout's depth-first planner (``Policy(prefer="depth")``),
+  up to ``--depth-max`` points;
+* ``landed`` -- the default method of the commit given by ``--baseline``
+  (a git revision; run from a temporary worktree in a subprocess, stopped
+  after ``--time-limit`` seconds), when given.
 
-Run ``python benchmarks/construction.py --sizes 64,256`` for a quick look.
-``paper`` is slow at large ``m`` (its 45° folds destroy about 0.12 digits per
-layer, so it needs hundreds of digits): ``--paper-max M`` skips it above ``M``
-points (default 1024), with a note in the table.  ``--time-limit S`` stops a
-build after ``S`` seconds and reports how many layers it took and how many
-of its runs it had removed by then (m = 10^4 does not finish in 10 minutes).
+Columns: LN layers and layers / m; build seconds (planning and realisation)
+and certify seconds (the rigorous verifier, every point); how many points the
+exported network gets wrong in torch float64 and float32 (CPU; not rigorous:
+that is the point); and the smallest float width among numpy float32,
+float64 and longdouble (24, 53, 64 bits) whose plain evaluation of the float
+form gets every point right (``>64`` if none).  A table goes to stdout,
+JSON to ``benchmarks/results/construction.json``.
+
+Run ``python benchmarks/construction.py --rows random-256,random-2000`` for a
+quick look; the whole table takes about half an hour on two cores.
 """
 
 from __future__ import annotations
@@ -91,94 +96,202 @@ def two_spirals():
 
 
 class _TimeUp(Exception):
-    """Raised from the progress callback once a build passes ``--time-limit``."""
+    """Raised from the progress callback once a build passes the time limit."""
 
 
-def run_one(name, points, labels, method, seed, time_limit=None):
-    """One build, its row; with ``time_limit`` (s) a build still running then is stopped and reported as such."""
+ROWS = ("random-256", "random-2000", "random-10000", "random-100000", "random784-10000",
+        "digits", "digits-even-odd", "breast-cancer")
+
+
+def _random784(m: int, seed: int):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, size=(m, 784))  # pixel-like integers, exact
+    return [tuple(int(v) for v in row) for row in x], [int(v) for v in rng.integers(0, 2, size=m)]
+
+
+def _sklearn(name: str):
+    try:
+        from sklearn import datasets
+    except ImportError:
+        raise SystemExit("the scikit-learn rows need scikit-learn: pip install -e '.[sklearn]'") from None
+    if name.startswith("digits"):
+        d = datasets.load_digits()
+        pts = [tuple(int(v) for v in row) for row in d.data]
+        labels = [int(v) % 2 for v in d.target] if name == "digits-even-odd" else [int(v) for v in d.target]
+        return pts, labels
+    d = datasets.load_breast_cancer()
+    return [tuple(float(v) for v in row) for row in d.data], [int(v) for v in d.target]
+
+
+def data_for(row: str, seed: int):
+    if row.startswith("random784-"):
+        return _random784(int(row.split("-")[1]), seed)
+    if row.startswith("random-"):
+        return random_set(int(row.split("-")[1]), seed)
+    return _sklearn(row)
+
+
+def torch_wrong(net, points, labels) -> dict:
+    """Points the torch export gets wrong, in float64 and float32 (CPU)."""
+    import torch
+
+    from lnnet_construct.io.exports.to_torch import to_torch
+
+    mod = to_torch(net)
+    X = np.array([[float(v) for v in p] for p in points])
+    truth = [str(v) for v in labels]
+    out = {}
+    for name, dt in (("float64", torch.float64), ("float32", torch.float32)):
+        with torch.no_grad():
+            y = mod.to(dt)(torch.tensor(X, dtype=dt)).numpy()
+        if net.decision == "sign":
+            pred = [net.class_texts[1] if v > 0 else net.class_texts[0] if v < 0 else None for v in y.ravel()]
+        else:
+            pred = [net.class_texts[int(np.argmax(r))] if np.isfinite(r).all() else None for r in y]
+        out[name] = sum(p != t for p, t in zip(pred, truth))
+    return out
+
+
+def bits_needed(net, points, labels):
+    """Smallest of 24, 53, 64 bits (numpy float32, float64, longdouble) whose plain evaluation is right everywhere."""
+    for bits, dt in ((24, np.float32), (53, np.float64), (64, np.longdouble)):
+        if np.finfo(dt).nmant + 1 != bits:  # longdouble may be float64 here
+            continue
+        if misclassified(net, points, labels, dt) == 0:
+            return bits
+    return ">64"
+
+
+def build_row(row, points, labels, method, seed, time_limit, policy=None):
+    from lnnet_construct.verify import verify
+
     t0 = time.perf_counter()
-    seen = {"layers": 0, "done": 0, "total": None}
+    seen = {"layers": 0}
 
     def progress(done, total):
-        seen.update(layers=seen["layers"] + 1, done=done, total=total)
+        seen["layers"] += 1
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             raise _TimeUp
 
     try:
-        res = build_with_history(points, labels, method=method, seed=seed, progress=progress)
+        res = build_with_history(points, labels, seed=seed, progress=progress, certify=False, policy=policy)
     except _TimeUp:
-        return {"data": name, "m": len(points), "method": method, "stopped_after_seconds": time_limit,
-                "ln_layers_so_far": seen["layers"], "runs_removed": seen["done"], "runs_to_remove": seen["total"]}
-    seconds = time.perf_counter() - t0
+        return {"data": row, "m": len(points), "method": method, "stopped_after_seconds": time_limit,
+                "ln_layers_so_far": seen["layers"]}
+    build_s = time.perf_counter() - t0
     net = res.network
-    row = {
-        "data": name,
-        "m": len(points),
-        "method": method,
-        "ln_layers": net.depth,
-        "runs_after_projection": net.meta["runs_after_projection"],
-        "build_seconds": round(seconds, 2),
-        "verify_seconds": round(res.report.seconds, 2),
-        "min_relative_margin": net.meta["min_relative_margin_float"],
-        "float64_errors": misclassified(net, points, labels, np.float64),
-        "float32_errors": misclassified(net, points, labels, np.float32),
-        "fallback": net.meta.get("fallback"),
-    }
-    return row
+    t1 = time.perf_counter()
+    report = verify(net, points, [str(v) for v in labels])
+    cert_s = time.perf_counter() - t1
+    return _measure(row, points, labels, method, net, build_s, cert_s, report.exit_code == 0)
+
+
+def _measure(row, points, labels, method, net, build_s, cert_s, certified):
+    tw = torch_wrong(net, points, labels)
+    m = len(set(points))
+    return {"data": row, "m": m, "classes": len(net.classes), "method": method, "ln_layers": net.depth,
+            "layers_per_m": round(net.depth / m, 4), "build_seconds": round(build_s, 2),
+            "certify_seconds": round(cert_s, 2), "certified": certified,
+            "torch_float64_wrong": tw["float64"], "torch_float32_wrong": tw["float32"],
+            "bits_needed": bits_needed(net, points, labels), "planner": net.meta.get("planner"),
+            "float_formats_kept": net.meta.get("float_formats_kept"), "fallback": net.meta.get("fallback")}
+
+
+_LANDED = """
+import json, sys, time
+from fractions import Fraction
+sys.path.insert(0, sys.argv[1])
+from lnnet_construct.construct import build
+from lnnet_construct.io.network_file import save_network
+pts, labels = json.load(open(sys.argv[2]))
+pts = [[Fraction(v) for v in p] for p in pts]
+t0 = time.perf_counter()
+net = build(pts, labels)
+json.dump({"seconds": time.perf_counter() - t0}, open(sys.argv[3], "w"))
+save_network(net, sys.argv[4])
+"""
+
+
+def landed_row(row, points, labels, worktree, time_limit):
+    """The baseline commit's default build in a subprocess (its own certification included)."""
+    import subprocess
+    import tempfile
+
+    from lnnet_construct.io.network_file import load_network
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "data.json").write_text(json.dumps([[[str(Fraction(v)) for v in p] for p in points], labels]))
+        (tmp / "run.py").write_text(_LANDED)
+        try:
+            subprocess.run([sys.executable, str(tmp / "run.py"), str(worktree), str(tmp / "data.json"),
+                            str(tmp / "t.json"), str(tmp / "net.json")], check=True, timeout=time_limit,
+                           capture_output=True)
+        except subprocess.TimeoutExpired:
+            return {"data": row, "m": len(points), "method": "landed", "stopped_after_seconds": time_limit}
+        seconds = json.loads((tmp / "t.json").read_text())["seconds"]
+        net = load_network(tmp / "net.json")
+    return _measure(row, points, labels, "landed", net, seconds, 0.0, True) | {"certify_seconds": "in build"}
+
+
+def _print(r):
+    if "stopped_after_seconds" in r:
+        print(f"{r['data']:<18}{r['method']:<12} stopped after {r['stopped_after_seconds']:g} s", flush=True)
+        return
+    print(f"{r['data']:<18}{r['method']:<12}{r['ln_layers']:>7}{r['layers_per_m']:>8.3f}{r['build_seconds']:>9.1f}"
+          f"{str(r['certify_seconds']):>9}{r['torch_float64_wrong']:>8}{r['torch_float32_wrong']:>8}"
+          f"{str(r['bits_needed']):>6}", flush=True)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="64,256,1024,2000,4096", help="comma-separated m for random labels")
-    ap.add_argument("--alternating", default="64,256", help="comma-separated m for alternating labels ('' to skip)")
-    ap.add_argument("--no-spirals", action="store_true")
-    ap.add_argument("--paper-max", type=int, default=1024, help="skip the paper method above this many points")
-    ap.add_argument("--seed", type=int, default=0, help="planner seed (and the data seed unless --data-seeds)")
-    ap.add_argument("--data-seeds", default=None,
-                    help="comma-separated seeds of the random sets (default: --seed); depths and times vary "
-                         "a lot from one set to the next, so compare several")
-    ap.add_argument("--classes", type=int, default=2, help="classes of the random labels (default 2)")
-    ap.add_argument("--time-limit", type=float, default=None,
-                    help="stop a build after this many seconds and report how far it got (default: no limit)")
+    ap.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated rows (default all: {', '.join(ROWS)})")
+    ap.add_argument("--methods", default="default,paper-order,depth", help="comma-separated methods")
+    ap.add_argument("--depth-max", type=int, default=2000, help="skip the depth-first planner above this many points")
+    ap.add_argument("--baseline", default=None, help="git revision whose default method is the 'landed' column")
+    ap.add_argument("--time-limit", type=float, default=900.0, help="seconds before a build is stopped")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "construction.json"))
     args = ap.parse_args(argv)
 
-    data_seeds = [int(s) for s in args.data_seeds.split(",")] if args.data_seeds else [args.seed]
-    cases = []
-    for m in (int(s) for s in args.sizes.split(",") if s):
-        for k, ds in enumerate(data_seeds):
-            name = f"random-{m}" + (f"/K{args.classes}" if args.classes != 2 else "") + (f"/s{ds}" if k or ds != args.seed else "")
-            cases.append((name, *random_set(m, ds, args.classes)))
-    for m in (int(s) for s in args.alternating.split(",") if s):
-        cases.append((f"alternating-{m}", *alternating(m)))
-    if not args.no_spirals:
-        cases.append(("two-spirals", *two_spirals()))
+    from lnnet_construct.construct import Policy
 
-    rows = []
-    head = f"{'data':<20}{'method':<9}{'LN':>6}{'runs0':>7}{'build s':>9}{'margin':>10}{'f64 err':>9}{'f32 err':>9}"
+    policies = {"default": None, "paper-order": Policy(strategies=("paper-merge",)), "depth": Policy(prefer="depth")}
+    methods = [m for m in args.methods.split(",") if m]
+    worktree = None
+    if args.baseline:
+        import subprocess
+        import tempfile
+
+        worktree = Path(tempfile.mkdtemp()) / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.baseline], check=True,
+                       capture_output=True)
+        methods.append("landed")
+    head = f"{'data':<18}{'method':<12}{'LN':>7}{'LN/m':>8}{'build s':>9}{'cert s':>9}{'f64 err':>8}{'f32 err':>8}{'bits':>6}"
     print(head)
     print("-" * len(head))
-    for name, pts, labels in cases:
-        for method in ("default", "paper"):
-            if method == "paper" and len(pts) > args.paper_max:
-                row = {"data": name, "m": len(pts), "method": method, "skipped": f"m > --paper-max {args.paper_max}"}
-                print(f"{name:<20}{method:<9}  skipped ({row['skipped']})")
-            else:
-                row = run_one(name, pts, labels, method, args.seed, args.time_limit)
-                if "stopped_after_seconds" in row:
-                    print(f"{name:<20}{method:<9}  stopped after {args.time_limit:g} s: {row['ln_layers_so_far']} "
-                          f"layers, {row['runs_removed']} of {row['runs_to_remove']} runs removed")
-                    rows.append(row)
+    rows = []
+    try:
+        for row in (r for r in args.rows.split(",") if r):
+            points, labels = data_for(row, args.seed)
+            for method in methods:
+                if method == "depth" and len(points) > args.depth_max:
                     continue
-                print(f"{name:<20}{method:<9}{row['ln_layers']:>6}{row['runs_after_projection']:>7}"
-                      f"{row['build_seconds']:>9.1f}{row['min_relative_margin']:>10.2e}"
-                      f"{row['float64_errors']:>9}{row['float32_errors']:>9}"
-                      + (" (fallback to paper)" if row["fallback"] else ""))
-            rows.append(row)
-            sys.stdout.flush()
+                if method == "landed":
+                    r = landed_row(row, points, labels, worktree, args.time_limit)
+                else:
+                    r = build_row(row, points, labels, method, args.seed, args.time_limit, policies[method])
+                _print(r)
+                rows.append(r)
+    finally:
+        if worktree is not None:
+            import subprocess
+
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], capture_output=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "construction", "seed": args.seed, "rows": rows}, indent=2) + "\n")
+    out.write_text(json.dumps({"benchmark": "construction", "baseline": args.baseline, "seed": args.seed,
+                               "rows": rows}, indent=2) + "\n")
     print(f"wrote {out}", file=sys.stderr)
     return 0
 

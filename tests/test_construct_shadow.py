@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from construct_oracles import float_errors, float_predict, float_states
-from lnnet_construct.construct import build, build_with_history
+from lnnet_construct.construct import Policy, build, build_with_history
 from lnnet_construct.construct.shadow import FORMATS, FloatShadow, at_risk
 
 
@@ -168,13 +168,12 @@ def test_the_threshold_lies_outside_every_kept_formats_bars():
     assert not Fraction(19, 10) < theta0   # without the bars the threshold would sit inside one
 
 
-def test_the_guard_is_only_used_up_to_its_size(monkeypatch):
-    from lnnet_construct.construct import builder
+def test_the_guard_is_only_used_up_to_its_size():
+    from lnnet_construct.construct import Policy
 
     pts, labels = _random_set(24, 5)
-    assert "float_points_at_risk" in build(pts, labels).meta
-    monkeypatch.setattr(builder, "GUARD_MAX_POINTS", 23)
-    net = build(pts, labels)
+    assert "float_points_at_risk" in build(pts, labels, policy=Policy(prefer="depth")).meta
+    net = build(pts, labels, policy=Policy(prefer="depth", greedy_max_points=23))
     assert "float_points_at_risk" not in net.meta and "float_formats_kept" not in net.meta
     assert float_errors(net, pts, labels, np.float64) == 0
 
@@ -192,7 +191,7 @@ def test_a_guard_that_holds_the_plan_back_is_dropped_before_the_paper(monkeypatc
     monkeypatch.setattr(builder, "choose_fold", held_back)
     monkeypatch.setattr(builder, "STALL_LAYERS", 4)
     pts, labels = _random_set(30, 6)
-    net = build(pts, labels)
+    net = build(pts, labels, policy=Policy(prefer="depth"))
     assert net.meta["float_guard"].startswith("dropped: with it, the default plan stalled")
     assert "fallback" not in net.meta and "float_points_at_risk" not in net.meta
     assert net.depth < 28 and float_errors(net, pts, labels, np.float64) == 0

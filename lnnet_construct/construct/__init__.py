@@ -9,7 +9,9 @@ Modules, by role:
 * :mod:`.builder` — :func:`build`, :func:`build_with_history` (the entry points);
 * :mod:`.data` — input normalisation (duplicates, conflicts, classes);
 * :mod:`.projection` — step 0, the line;
-* :mod:`.greedy` — the ``default`` planner; :mod:`.paper` — the ``paper`` planner;
+* :mod:`.policy` — the ``default`` method's knobs; :mod:`.planner` — its float planner (state in
+  :mod:`.clusters`, candidate folds in :mod:`.strategies`, route from data in :mod:`.floatbuild`);
+* :mod:`.greedy` — the depth-first planner; :mod:`.paper` — the ``paper`` planner;
 * :mod:`.tracker` — certified values between layers; :mod:`.numeric` — the fold in each number system;
 * :mod:`.realise` — plan to network, read-outs; :mod:`.history` — the merge history graph;
 * :mod:`.rational` — short rationals.
@@ -17,5 +19,7 @@ Modules, by role:
 
 from .builder import EXACT_MAX_POINTS, METHODS, BuildResult, Plan, build, build_with_history
 from .history import merge_history
+from .policy import Policy
 
-__all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS", "merge_history"]
+__all__ = ["build", "build_with_history", "BuildResult", "Plan", "Policy", "METHODS", "EXACT_MAX_POINTS",
+           "merge_history"]

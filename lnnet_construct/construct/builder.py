@@ -17,7 +17,24 @@ Methods (MATH.md §3):
   layer with the 45° height.  Exact algebraic weights (``exact=True``, the
   default for ``m <= 12``), otherwise rational weights within ``1e-9`` of the
   gaps of the exact choice.
-* ``"default"`` — ours (:mod:`.greedy`): the projection with fewest label runs,
+* ``"default"`` — ours, with a :class:`.policy.Policy`.  By default
+  (``prefer="float64"``) the float planner (:mod:`.planner`,
+  :mod:`.floatbuild`): merges of same-label clusters near the low end of
+  the line, planned in float64 numpy and kept inside a float budget, so that
+  a plain float64 evaluation of the network follows the exact one
+  (``meta["float_formats_kept"]`` lists the formats expected to keep every
+  point: an estimate, not a proof; ``meta["float_budget"]`` says whether
+  every fold kept the budget).  Every layer merges two clusters, so it has
+  at most ``m - K`` layers.  Up to ``policy.greedy_max_points`` points the
+  depth-first planner (:mod:`.greedy`, guarded by the float evaluations of
+  :mod:`.shadow`) is tried too and used when it is shallower and keeps
+  float64.  ``prefer="depth"``: the depth-first planner at every size (about
+  ``0.3 m`` layers on random labels; float evaluation not guarded beyond
+  ``greedy_max_points``; slow beyond a few thousand points).  The depth-first
+  planner is also the fallback when floats cannot carry the data or the
+  float plan fails its certified check (``meta["float_planner"]`` says why).
+  ``meta["planner"]`` names the planner used.  The depth-first planner:
+  the projection with fewest label runs,
   then folds that each remove as many runs as possible while keeping the gaps
   between neighbours of different labels wide (plain and tilted folds:
   :mod:`.greedy`, :mod:`.tilt`); short rational weights.  With three or
@@ -29,23 +46,17 @@ Methods (MATH.md §3):
   layer, :func:`.paper._tilted_merge`; every ``IDLE_STEP`` such layers first double the
   candidates searched, up to eight times).  For binary labels the paper needs at least
   ``R - 2`` layers (``R`` the runs along its projection; each of its merges
-  removes at most one run); if ours (or its fallback) needs more, it is
+  removes at most one run); if a default plan needs more, it is
   compared with the paper's actual plan when ``m <= PAPER_CHECK_MAX`` and the
   shallower one is returned, and otherwise ``meta["paper_comparison"]`` says
-  the comparison was skipped (on random labels the paper needs about
-  ``m - 2``, ours about ``0.3 m`` at ``m = 1024``).  With three or more
+  the comparison was skipped.  With three or more
   classes one paper fold can remove several runs, so there is no such bound
   and every plan is compared (up to ``PAPER_CHECK_MAX`` points; the paper's
   planning stops once it reaches our depth).  Fallbacks are recorded in
-  ``meta["fallback"]``.
-  Up to :data:`GUARD_MAX_POINTS` points the planner follows the network's
-  plain float32 and float64 evaluations (:mod:`.shadow`) and prefers folds
-  that keep them correct; ``meta["float_points_at_risk"]`` then says how
-  many points each format may get wrong (0: that format classifies every
-  point, with room for another library's rounding; not a certificate), and
-  ``meta["float_formats_kept"]`` lists the formats with none.  Where the
-  guarded plan reaches the bound or stalls, the plan is made again without
-  the guard (``meta["float_guard"]`` says why) before the paper's is used.
+  ``meta["fallback"]``.  The depth-first planner's float guard
+  (:mod:`.shadow`) records ``meta["float_points_at_risk"]`` (0: that format
+  classifies every point, with room for another library's rounding; not a
+  certificate) and ``meta["float_formats_kept"]``.
 
 Classes are the sorted label texts (``str(label)``); binary networks use the
 ``"sign"`` decision (``> 0`` means ``classes[1]``), multi-class networks
@@ -78,11 +89,13 @@ from .. import __version__
 from ..errors import ConstructionError, InputError, NumberFormatError, PrecisionExhausted
 from ..numbers import Expr, format_number, to_exact
 from .data import Dataset, prepare
+from .floatbuild import plan_with_floats
 from .greedy import choose_fold
 from .history import merge_history
 from .numeric import FixedBackend, FloatBackend, MpBackend, extended_available
 from .parallel import planner_pool, resolve_workers
 from .paper import PaperDeeper, is_done, plan_paper, plan_paper_exact
+from .policy import Policy
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
 from .runs import opposite_gap
@@ -106,8 +119,6 @@ STALL_LAYERS = 100
 IDLE_STEP = 25
 #: A wider planner view goes back to float64 once its gaps are this many times float64's limit.
 NARROW_MARGIN = 1e4
-#: Up to this many distinct points the default planner follows the float evaluations (:mod:`.shadow`).
-GUARD_MAX_POINTS = 512
 
 
 @dataclass(frozen=True)
@@ -181,7 +192,7 @@ def _binary_paper_bound(ds: Dataset) -> int:
 
 
 def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None, exact=None,
-          progress: Callable | None = None, workers: int | None = None):
+          progress: Callable | None = None, workers: int | None = None, policy: Policy | None = None):
     """Construct a width-3 LN-Net that classifies every labelled point (certified).
 
     Parameters
@@ -205,9 +216,13 @@ def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0,
         Called after each layer with the label runs removed so far and the
         runs to remove.
     workers : int or None
-        Processes for the ``"default"`` planner's search from
+        Processes for the depth-first planner's search from
         :data:`~.parallel.PARALLEL_MIN_POINTS` points on (None: the cores, at
         most 2; 1: this process only).  The network does not depend on it.
+    policy : Policy or None
+        The ``"default"`` method's knobs (:class:`.policy.Policy`; None: the
+        defaults).  ``Policy(prefer="depth")`` trades float64 robustness
+        for depth.
 
     Returns
     -------
@@ -226,12 +241,12 @@ def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0,
         The certified check failed (a bug: please report it).
     """
     return build_with_history(points, labels, method=method, eps=eps, seed=seed, exact=exact,
-                              progress=progress, workers=workers).network
+                              progress=progress, workers=workers, policy=policy).network
 
 
 def build_with_history(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None,
                        exact=None, progress: Callable | None = None, certify: bool = True,
-                       workers: int | None = None) -> BuildResult:
+                       workers: int | None = None, policy: Policy | None = None) -> BuildResult:
     """Like :func:`build`, returning a :class:`BuildResult` (network, plan, history, report).
 
     ``certify=False`` skips the final rigorous verification (meta then says
@@ -244,6 +259,9 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise InputError(f"seed must be an integer, got {seed!r}")
     workers = resolve_workers(workers)
+    if policy is not None and not isinstance(policy, Policy):
+        raise InputError(f"policy must be a lnnet_construct.construct.Policy, got {type(policy).__name__}")
+    policy = policy or Policy()
     ds = prepare(points, labels)
     k = ds.k
     exact_auto = exact is None
@@ -259,9 +277,17 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     else:
         with planner_pool(workers, ds.m):
             plan, layers, groups, extra = _not_deeper_than_paper(
-                ds, eps, _plan_default(ds, eps, seed, exact, progress))
+                ds, eps, _plan_default(ds, eps, seed, exact, progress, policy))
     meta = _meta(plan, ds, eps, method, seed, extra)
     net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps, meta=meta)
+    if certify and extra.get("planner") == "float" and _certify(net, ds, quiet=True) is None:
+        # the float plan is not right in exact arithmetic (a bug or a float view too coarse): plan exactly
+        with planner_pool(workers, ds.m):
+            plan, layers, groups, extra = _not_deeper_than_paper(
+                ds, eps, _plan_greedy(ds, eps, seed, exact, progress, ds.m <= policy.greedy_max_points))
+        extra["float_planner"] = "dropped: its network failed the certified check"
+        meta = _meta(plan, ds, eps, method, seed, extra)
+        net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps, meta=meta)
     if plan.exact and exact_auto and not _fits_network_file(net):
         # nested radicals past the file format's limits (FORMATS.md): the rational realisation instead
         plan, layers, groups, _ = _plan_paper(ds, eps, False, progress)
@@ -316,11 +342,14 @@ def _fits_network_file(net) -> bool:
     return True
 
 
-def _certify(net, ds: Dataset):
+def _certify(net, ds: Dataset, quiet: bool = False):
+    """The certified report; ``quiet``: None instead of raising when some point is not verified."""
     from ..verify import verify
 
     texts = [ds.classes[c] for c in ds.labels]
     report = verify(net, ds.points, texts)
+    if report.exit_code != 0 and quiet:
+        return None
     if report.exit_code != 0:
         bad = [r for r in report.points if str(r.verdict) != "VERIFIED"][:3]
         raise ConstructionError(
@@ -339,18 +368,40 @@ def _readout_from(st, k) -> Readout:
     return multiclass_readout(st.lows, st.highs, st.run_labels)
 
 
-def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bool | None = None):
+def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, policy: Policy):
+    """The float planner (:mod:`.floatbuild`), or the depth-first one where it is shallower and keeps float64.
+
+    ``policy.prefer == "depth"``: the depth-first planner alone.  The float
+    planner gives way to the depth-first one when floats cannot carry the
+    data (:func:`.floatbuild.plan_with_floats` raises).
+    """
+    small = ds.m <= policy.greedy_max_points
+    if policy.prefer == "depth":
+        return _plan_greedy(ds, eps, seed, exact, progress, small)
+    try:
+        result = plan_with_floats(ds, eps, seed=seed, policy=policy, progress=progress)
+    except ConstructionError as err:
+        out = _plan_greedy(ds, eps, seed, exact, progress, small)
+        out[3]["float_planner"] = f"not used: {err}"
+        return out
+    if small:
+        greedy = _plan_greedy(ds, eps, seed, exact, None, True)
+        if len(greedy[0].folds) < len(result[0].folds) and "float64" in greedy[3].get("float_formats_kept", ()):
+            return greedy
+    return result
+
+
+def _plan_greedy(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bool):
+    """The depth-first planner (:mod:`.greedy`); ``guarded``: follow the float evaluations (:mod:`.shadow`)."""
     w = choose_direction(ds.points, ds.labels, seed=seed)
     t = project(ds.points, w)
     w, t = normalise_scale(w, t)
     tracker = Tracker(t, ds.labels, eps, FloatBackend(), keep_history=True)
-    if guarded is None:
-        guarded = ds.m <= GUARD_MAX_POINTS
     guard = Guard(FloatShadow(ds.points, w, eps), tracker) if guarded else None
 
     def give_up(reason: str):
         if guard is not None:  # the float guard may be what held the plan back: plan again without it
-            out = _plan_default(ds, eps, seed, exact, progress, guarded=False)
+            out = _plan_greedy(ds, eps, seed, exact, progress, False)
             out[3]["float_guard"] = f"dropped: with it, {reason}"
             return out
         return _paper_instead(ds, eps, progress, f"{reason}; used the paper's plan")
@@ -411,6 +462,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bo
         if progress is not None:
             progress(min(total, runs[0] - st.runs), total)
     readout = _readout_from(st if guard is None else _float_safe(st, guard), k)
+    extra["planner"] = "greedy"
     extra["planner_view"] = tracker.backend.name
     extra["planner_views"] = views
     if staged:

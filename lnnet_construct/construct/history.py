@@ -7,8 +7,9 @@ group of points the construction treats as one:
 * ``paper`` method: the clusters of MATH.md §3.1 (points merged by the folds;
   exactly equal values in exact mode, equal up to a planned tiny spread
   otherwise);
-* ``default`` method: the label runs (maximal blocks of one label along the
-  line), which is what its folds merge.
+* ``default`` method: the float planner's merge clusters (as for
+  ``paper``); with the depth-first planner, the label runs (maximal blocks
+  of one label along the line), which is what its folds merge.
 
 Node attributes:
 

@@ -20,7 +20,7 @@ fold that puts no more points at risk than there are (:class:`Guard`,
 float64 first), and otherwise the one that puts fewest.  Nothing here is a
 certificate: :mod:`lnnet_construct.verify` certifies the exact network, and
 the float errors are measured on the finished one.  The builder uses the
-guard up to ``GUARD_MAX_POINTS`` points (:mod:`.builder`).
+guard up to ``Policy.greedy_max_points`` points (:mod:`.builder`, :mod:`.policy`).
 
 Examples
 --------
