@@ -443,3 +443,59 @@ def test_vc_fails_with_a_missing_labelling_or_too_few_points():
     assert chk.check_vc({"L": 2, "d": 1, "seed": 0, "witness": short}).status == "fails"
     # the same witness claimed for L = 3 has N = 4 < 5 points
     assert chk.check_vc({"L": 3, "d": 1, "seed": 0, "witness": w}).status == "fails"
+
+
+# ----------------------------------------------------------------------------- thm-multiclass: blocked steps
+
+_BLOCKED = {"points": [(0,), (1,), (2,), (3,)], "labels": list("ABCA"), "classes": 3, "method": "paper", "seed": 0}
+
+
+@needs_construct
+def test_thm_multiclass_blocked_instance_holds_at_depth_one():
+    """0, 1, 2, 3 labelled A B C A: the only pair (0, 3) is blocked; the rotated fold needs 1 = m - K layer."""
+    from lnnet_construct.construct import build
+    from lnnet_construct.theory.checks import construction as chk
+
+    out = chk.check_construction(dict(_BLOCKED))
+    assert out.status == "holds", out.evidence
+    assert out.evidence["depth"] == 1 and out.evidence["bound"] == 1
+    # the instance really is blocked: MATH.md 3.3's symmetric-only procedure needs one layer more
+    sym = build(_BLOCKED["points"], _BLOCKED["labels"], method="paper", breaker="monotone")
+    assert sym.depth == 2
+
+
+@needs_construct
+@pytest.mark.parametrize("d, seed", [(2, 5), (1, 211)])
+def test_thm_multiclass_issue_instances_hold(d, seed):
+    """The two instances of issue 29 that the symmetric-only breaker reported as FAILS."""
+    r = reg.run_check("thm-multiclass", m=4, K=3, d=d, seed=seed)
+    assert r.status == "holds", r.to_json()
+    assert r.evidence["depth"] <= 1
+
+
+@needs_construct
+def test_thm_multiclass_fails_with_the_symmetric_only_breaker(monkeypatch):
+    """Forcing MATH.md 3.3's monotone breaker on a blocked instance: the depth claim (and only it) fails."""
+    import lnnet_construct.construct as construct
+
+    real = construct.build
+    monkeypatch.setattr(construct, "build", lambda p, lab, **k: real(p, lab, **{**k, "breaker": "monotone"}))
+    r = _fails("thm-multiclass", m=4, K=3, d=2, seed=5)
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert failed == ["depth 2 <= 1"]
+
+
+@needs_construct
+def test_thm_multiclass_scan_m4_k3():
+    """300 seeds at m = 4, K = 3 in each of d = 1, 2 (blocked steps occur in about 1 in 300): none fails."""
+    t = reg.get_theorem("thm-multiclass")
+    bad = [(d, s, r.summary) for d in (1, 2) for s in range(300)
+           if (r := t.run(m=4, K=3, d=d, seed=s)).status != "holds"]
+    assert not bad
+
+
+def test_build_rejects_an_unknown_breaker():
+    from lnnet_construct.construct import build
+
+    with pytest.raises(InputError, match="breaker"):
+        build([[0], [1]], ["a", "b"], method="paper", breaker="rotated")
