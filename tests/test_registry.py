@@ -52,7 +52,7 @@ def test_metadata(tid):
     assert len(t.statement) > 60 and t.formula and t.title
     assert t.source.split()[0] in ("paper", "ours")
     names = [p.name for p in t.params]
-    assert len(names) == len(set(names)) and set(names) <= {"m", "L", "d", "K", "seed"}
+    assert len(names) == len(set(names)) and set(names) <= {"m", "L", "d", "K", "seed", "eps"}
     for p in t.params:
         assert (p.minimum is None or p.default >= p.minimum) and (p.maximum is None or p.default <= p.maximum)
     json.dumps(t.to_json())
@@ -499,3 +499,169 @@ def test_build_rejects_an_unknown_breaker():
 
     with pytest.raises(InputError, match="breaker"):
         build([[0], [1]], ["a", "b"], method="paper", breaker="rotated")
+
+
+# ----------------------------------------------------------------------------- eps > 0 (issue 29, item 3)
+
+EPSES = (0, "1/100000")   # 1/100000 is torch's default 1e-5
+
+
+def test_eps_parameter_is_an_exact_rational():
+    t = reg.get_theorem("thm-binary")
+    assert t.resolve_params()["eps"] == 0
+    assert t.resolve_params(eps="1e-5")["eps"] == Fraction(1, 100000)
+    assert t.resolve_params(eps=Fraction(1, 3))["eps"] == Fraction(1, 3) and t.resolve_params(eps=2)["eps"] == 2
+    with pytest.raises(InputError, match="exact rational"):
+        t.resolve_params(eps=1e-5)
+    with pytest.raises(InputError, match="outside"):
+        t.resolve_params(eps="-1/2")
+    with pytest.raises(InputError, match="rational"):
+        t.resolve_params(eps="sqrt(2)")
+    with pytest.raises(InputError, match="does not use --eps"):
+        reg.get_theorem("gram-isometry").resolve_params(eps="1/2")
+    assert reg.get_theorem("vc-lower-bound").to_json()["parameters"]["eps"]["default"] == "0"
+
+
+def _ln_eps_of(net):
+    from lnnet_construct.network import LayerNorm
+
+    return {layer.eps for layer in net.layers if isinstance(layer, LayerNorm)}
+
+
+@needs_construct
+@pytest.mark.parametrize("eps", EPSES)
+@pytest.mark.parametrize("tid, params", [
+    ("thm-binary", {"m": 9, "d": 2, "seed": 3}),
+    ("thm-binary", {"m": 14, "d": 1, "seed": 1}),
+    ("thm-multiclass", {"m": 8, "K": 3, "d": 2, "seed": 2}),
+    ("thm-multiclass", {"m": 4, "K": 3, "d": 2, "seed": 5}),   # a blocked step: the tilted merge at eps
+])
+def test_constructions_hold_at_eps(tid, params, eps):
+    r = reg.run_check(tid, eps=eps, **params)
+    assert r.status == "holds", r.to_json()
+    assert r.params["eps"] == Fraction(eps) and r.evidence["eps"] == str(Fraction(eps))
+    assert any(f"eps = {Fraction(eps)}," in c["claim"] for c in r.evidence["claims"])
+
+
+@needs_construct
+def test_construction_networks_carry_the_eps(monkeypatch):
+    """The check hands its eps to the builder: every LayerNorm of the built network has it."""
+    import lnnet_construct.construct as construct
+
+    real, seen = construct.build, []
+
+    def spy(points, labels, **k):
+        net = real(points, labels, **k)
+        seen.append(_ln_eps_of(net))
+        return net
+
+    monkeypatch.setattr(construct, "build", spy)
+    assert reg.run_check("thm-binary", m=8, eps="1/100000").status == "holds"
+    assert seen == [{Fraction(1, 100000)}]
+
+
+@needs_construct
+@pytest.mark.parametrize("tid, params", [("thm-binary", {"m": 8, "d": 1}), ("thm-multiclass", {"m": 7, "K": 3, "d": 1})])
+def test_constructions_fail_when_the_builder_ignores_eps(monkeypatch, tid, params):
+    """A builder that builds at eps = 0 whatever it is asked: the LN-eps claim fails at eps = 1/100000."""
+    import lnnet_construct.construct as construct
+
+    real = construct.build
+    monkeypatch.setattr(construct, "build", lambda p, lab, **k: real(p, lab, **{**k, "eps": 0}))
+    r = _fails(tid, eps="1/100000", **params)
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert failed == ["every LayerNorm is plain LN (eps = 1/100000, one group, no affine)"]
+    assert reg.run_check(tid, eps=0, **params).status == "holds"
+
+
+@needs_construct
+@pytest.mark.parametrize("eps", EPSES)
+def test_constructions_fail_with_a_wrong_network_at_eps(monkeypatch, eps):
+    """Negated read-out (binary) and swapped outputs (multi-class), at eps = 0 and eps = 1/100000."""
+    import lnnet_construct.construct as construct
+    from lnnet_construct.network import Affine, Network
+
+    real = construct.build
+
+    def negated(points, labels, **k):
+        net = real(points, labels, **k)
+        last = net.layers[-1]
+        rows, bias = [[-v for v in row] for row in last.weight], [-v for v in last.bias]
+        if len(rows) > 1:   # argmax: swap two rows instead (negating all can keep some argmaxes)
+            rows, bias = [list(r) for r in last.weight], list(last.bias)
+            rows[0], rows[1], bias[0], bias[1] = rows[1], rows[0], bias[1], bias[0]
+        return Network(net.input_dim, net.layers[:-1] + (Affine(rows, bias),), net.classes, net.decision)
+
+    monkeypatch.setattr(construct, "build", negated)
+    for tid, params in (("thm-binary", {"m": 6, "d": 1}), ("thm-multiclass", {"m": 7, "K": 3, "d": 1})):
+        r = _fails(tid, eps=eps, **params)
+        assert any("certified" in c["claim"] and c["result"] == "fails" for c in r.evidence["claims"])
+
+
+@pytest.mark.parametrize("eps", EPSES)
+@pytest.mark.parametrize("L, d", [(1, 2), (2, 1), (3, 1)])
+def test_vc_holds_at_eps(L, d, eps):
+    r = reg.run_check("vc-lower-bound", L=L, d=d, eps=eps)
+    assert r.status == "holds", r.to_json()
+    assert r.evidence["eps"] == str(Fraction(eps)) and r.evidence["N"] >= L + 2
+    w = reg.get_theorem("vc-lower-bound").instance(L=L, d=d, eps=eps)["witness"]
+    assert {e for lab in w.labellings for e in _ln_eps_of(lab.network)} == {Fraction(eps)}
+
+
+def test_vc_fails_with_a_swapped_network_at_eps():
+    from lnnet_construct.io.witness import Labelling, Witness
+    from lnnet_construct.theory.checks import construction as chk
+    from lnnet_construct.theory.vc import shatter
+
+    eps = Fraction(1, 100000)
+    w = shatter(depth=2, dim=1, eps=eps, certify=False)
+    labs = list(w.labellings)
+    labs[1] = Labelling(labs[1].labels, labs[-2].network)
+    out = chk.check_vc({"L": 2, "d": 1, "seed": 0, "eps": eps, "witness": Witness(w.depth, w.points, labs, dict(w.meta))})
+    assert out.status == "fails"
+    assert any("verify_witness" in c["claim"] and c["result"] == "fails" for c in out.evidence["claims"])
+
+
+def test_vc_fails_when_eps_is_set_without_rescaling():
+    """The L = 2 searched witness with eps = 1/100 put into its LayerNorms unscaled: some signs flip."""
+    from lnnet_construct.theory.checks import construction as chk
+    from lnnet_construct.theory.vc import eps_witness, shatter
+
+    eps = Fraction(1, 100)
+    w = shatter(depth=2, dim=1, certify=False)
+    out = chk.check_vc({"L": 2, "d": 1, "seed": 0, "eps": eps, "witness": eps_witness(w, eps, scale=1)})
+    assert out.status == "fails"
+    failed = [c["claim"] for c in out.evidence["claims"] if c["result"] == "fails"]
+    assert failed and all("certif" in f for f in failed)
+    # rescaled (the default scale) the same witness holds
+    assert chk.check_vc({"L": 2, "d": 1, "seed": 0, "eps": eps, "witness": eps_witness(w, eps)}).status == "holds"
+
+
+def test_vc_fails_when_the_witness_has_another_eps():
+    """An eps = 0 witness offered for eps = 1/100000: the structure claim fails."""
+    from lnnet_construct.theory.checks import construction as chk
+    from lnnet_construct.theory.vc import shatter
+
+    w = shatter(depth=2, dim=1, certify=False)
+    out = chk.check_vc({"L": 2, "d": 1, "seed": 0, "eps": Fraction(1, 100000), "witness": w})
+    failed = [c["claim"] for c in out.evidence["claims"] if c["result"] == "fails"]
+    assert out.status == "fails" and len(failed) == 1 and "eps = 1/100000" in failed[0]
+
+
+def test_eps_witness_computes_the_network_at_eps_over_lambda_squared():
+    """The eps-scaling lemma on the code: scaled net at eps == original net at eps / lam^2, exactly."""
+    from lnnet_construct.arith import get_arith
+    from lnnet_construct.arith.exact import exact_sign
+    from lnnet_construct.arith.base import Sign
+    from lnnet_construct.forward import forward
+    from lnnet_construct.theory.vc import eps_witness, shatter
+
+    w = shatter(depth=1, dim=1, certify=False)
+    eps, lam = Fraction(1, 7), Fraction(5, 2)
+    scaled, ref = eps_witness(w, eps, scale=lam), eps_witness(w, eps / lam**2, scale=1)
+    ex = get_arith("exact")
+    for a, b in list(zip(scaled.labellings, ref.labellings))[1:4]:
+        for p in w.points:
+            ya, yb = forward(a.network, list(p), ex), forward(b.network, list(p), ex)
+            assert all(exact_sign(u - v) is Sign.ZERO for u, v in zip(ya, yb))
+        assert a.network != b.network
