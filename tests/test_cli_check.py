@@ -173,3 +173,19 @@ def test_entry_point_stdout_is_pure_json():
     proc = subprocess.run([sys.executable, "-m", "lnnet_construct", "check", "bogus"],
                           capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
     assert proc.returncode == 3 and proc.stdout == "" and proc.stderr.count("\n") == 1
+
+
+def test_list_shows_which_statements_are_the_papers(capsys):
+    code, out, _ = run(capsys, "--list")
+    assert code == 0
+    heads = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in REQUIRED}
+    assert set(heads) == set(REQUIRED)
+    for tid, line in heads.items():
+        mark = "[paper]" if reg.get_theorem(tid).source.split()[0] == "paper" else "[ours]"
+        assert line.split()[2] == mark, line
+    assert "'paper' = the paper's abstract makes the claim" in out
+    code, out, _ = run(capsys, "--list", "--json")
+    doc = json.loads(out)
+    assert {t["id"]: t["origin"] for t in doc["theorems"]} == {t.id: t.origin for t in reg.theorems()}
+    assert sorted(t["id"] for t in doc["theorems"] if t["origin"] == "paper") == ["lng-hessian", "thm-binary",
+                                                                                 "vc-lower-bound"]

@@ -35,7 +35,8 @@ def add_parser(sub):
         ),
     )
     p.add_argument("theorem", metavar="THEOREM", nargs="?", help="theorem id (see --list)")
-    p.add_argument("--list", action="store_true", help="list the theorems: ids, statements, proof files, modes")
+    p.add_argument("--list", action="store_true",
+                   help="list the theorems: ids, origin (paper or ours), statements, proof files, modes")
     for name, metavar, help_ in OPTIONS:
         p.add_argument(f"--{name}", type=int, default=None, metavar=metavar, help=help_)
     for name, metavar, help_ in RATIONAL_OPTIONS:
@@ -70,10 +71,13 @@ def run(args) -> int:
 
 
 def _print_list(entries) -> None:
+    print("origin: 'paper' = the paper's abstract makes the claim (the precise statement checked is ours); "
+          "'ours' = our statement")
     for t in entries:
         params = " ".join(f"--{p.name} {p.default}" for p in t.params) or "(no parameters)"
         exists = "" if t.proof_path.is_file() else " (missing)"
-        print(f"{t.id}  [{t.mode}]  {t.title}")
+        origin = f"[{t.origin}]"   # [paper] or [ours]
+        print(f"{t.id}  [{t.mode}]  {origin:7}  {t.title}")
         print(textwrap.fill(t.statement, width=100, initial_indent="    ", subsequent_indent="    "))
         print(f"    formula: {t.formula}")
         print(f"    source:  {t.source}")

@@ -29,8 +29,10 @@ Examples
 >>> len(ids), ids[0]
 (12, 'ln-circle')
 >>> t = get_theorem("gram-isometry")
->>> t.proof, t.mode
-('proofs/gram-isometry.md', 'exact')
+>>> t.proof, t.mode, t.origin
+('proofs/gram-isometry.md', 'exact', 'ours')
+>>> [t.id for t in theorems() if t.origin == "paper"]
+['thm-binary', 'vc-lower-bound', 'lng-hessian']
 >>> r = t.run(seed=3)
 >>> r.status, r.exit_code
 ('holds', 0)
@@ -250,8 +252,11 @@ class Theorem:
     formula : str
         The statement as a formula (plain text).
     source : str
-        ``"paper"`` when the claim is the paper's as its abstract states it,
-        ``"ours"`` otherwise, followed by a short provenance note.
+        ``"paper"`` when the paper's abstract (seed ``000``) makes the claim,
+        ``"ours"`` otherwise, followed by a short provenance note.  The
+        seed's summary, figure captions and list of numbered results are
+        context, never grounds for ``"paper"``; the precise statement checked
+        (constants, bounds, definitions) is ours even under ``"paper"``.
     mode : {"exact", "rigorous"}
     params : tuple of Param
         The instance parameters this theorem accepts.
@@ -277,6 +282,11 @@ class Theorem:
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+
+    @property
+    def origin(self) -> str:
+        """``"paper"`` or ``"ours"``: the first word of :attr:`source` (what ``lnnet check --list`` shows)."""
+        return "paper" if self.source.split()[0] == "paper" else "ours"
 
     @property
     def proof(self) -> str:
@@ -338,6 +348,7 @@ class Theorem:
             "statement": self.statement,
             "formula": self.formula,
             "source": self.source,
+            "origin": self.origin,
             "mode": self.mode,
             "proof": self.proof,
             "proof_exists": self.proof_path.is_file(),

@@ -242,7 +242,7 @@ def check_vc(instance: dict) -> Outcome:
 THEOREMS = (
     Theorem(
         id=BINARY_ID,
-        title="Theorem 1: projection-merge construction (binary)",
+        title="Projection-merge construction, binary (our Theorem 1)",
         statement=(
             "m distinct points in R^d with any binary labels are classified correctly by a width-3 LN-Net "
             "with at most m - 2 LN layers, for any eps >= 0. The paper's abstract states O(m) layers; the m - 2 bound "
@@ -250,7 +250,8 @@ THEOREMS = (
             "label) are our reconstruction."
         ),
         formula="exists LN-Net f, width 3, depth <= m - 2: sign-decision(f(x_i)) = y_i for i = 1..m",
-        source="paper (abstract): width 3, O(m) layers; the bound m - 2 and the proof are ours (MATH.md §3)",
+        source=("paper (abstract): m samples, any labels, width 3, O(m) LN layers; the bound m - 2, the algorithm "
+                "and the proof are ours (MATH.md §3)"),
         mode="rigorous",
         params=(
             Param("m", 12, 2, 2000, "number of points"),
@@ -264,13 +265,14 @@ THEOREMS = (
     ),
     Theorem(
         id=MULTI_ID,
-        title="Multi-class construction",
+        title="Multi-class construction (our Theorem 2)",
         statement=(
             "m distinct points in R^d with K classes (each present) are classified correctly (argmax of K "
             "outputs) by a width-3 LN-Net with at most m - K LN layers, for any eps >= 0."
         ),
         formula="exists LN-Net f, width 3, depth <= m - K: argmax_k f(x_i)_k = y_i for i = 1..m",
-        source="ours (MATH.md §3.3; the 'confusion' case appears in the paper's figure 3 caption)",
+        source=("ours (MATH.md §3.3; the abstract's claim is for any labels, not K classes; context: the paper's "
+                "figure 3 caption names 'the case of confusion in the merging process')"),
         mode="rigorous",
         params=(
             Param("m", 12, 2, 2000, "number of points"),
@@ -285,7 +287,7 @@ THEOREMS = (
     ),
     Theorem(
         id=VC_ID,
-        title="VC-dimension lower bound",
+        title="VC-dimension lower bound (our Theorem 3)",
         statement=(
             "Width-3 LN-Nets with L LN layers shatter L + 2 points: there are N >= L + 2 points in R^d such "
             "that every one of the 2^N labellings is realised by a width-3 LN-Net of depth <= L, for any "
@@ -293,7 +295,8 @@ THEOREMS = (
             "certifies every network of a shattering witness on every point."
         ),
         formula="VCdim(width-3 LN-Nets of depth L) >= L + 2",
-        source="paper (abstract): a VC lower bound exists; the value L + 2 and the witnesses are ours (MATH.md §4)",
+        source=("paper (abstract): a lower bound of the VC dimension of LN-Nets; the value L + 2, the points, the "
+                "witnesses and the proof are ours (MATH.md §4)"),
         mode="rigorous",
         params=(
             Param("L", 3, 0, 12, "number of LN layers"),

@@ -1,4 +1,4 @@
-r"""``lssr-affine-invariance`` and ``lssr-ln-breaks``: Propositions 1 and 2 of MATH.md §5.
+r"""``lssr-affine-invariance`` and ``lssr-ln-breaks``: the two LSSR statements of MATH.md §5 (ours).
 
 Everything is exact: LSSR values are rationals (or algebraic numbers after a
 LayerNorm) from :mod:`lnnet_construct.theory.ssr`, compared exactly.  The
@@ -49,7 +49,7 @@ def lssr_pinv(x1, x2) -> Fraction:
     return Fraction(int(val.p), int(val.q))
 
 
-# ----------------------------------------------------------------------------- Proposition 1
+# ----------------------------------------------------------------------------- affine invariance
 
 
 def _matrix(rng, rows, cols, lo=-3, hi=3):
@@ -113,7 +113,7 @@ def generate_affine(m: int = 8, d: int = 3, seed: int = 0) -> dict:
 
 
 def check_affine(instance: dict) -> Outcome:
-    """Proposition 1 on each map: LSSR(f(X)) >= LSSR(X), equality when W is injective."""
+    """Affine invariance on each map: LSSR(f(X)) >= LSSR(X), equality when W is injective."""
     from lnnet_construct.errors import InputError
 
     cl = Claims()
@@ -161,7 +161,7 @@ def check_affine(instance: dict) -> Outcome:
     })
 
 
-# ----------------------------------------------------------------------------- Proposition 2
+# ----------------------------------------------------------------------------- LN breaks the bound
 
 
 def generate_breaks(seed: int = 0) -> dict:
@@ -228,15 +228,16 @@ def check_breaks(instance: dict) -> Outcome:
 THEOREMS = (
     Theorem(
         id=AFFINE_ID,
-        title="Proposition 1: affine maps never lower the LSSR",
+        title="Affine maps never lower the LSSR",
         statement=(
             "For two classes X1, X2 and every affine map f(x) = W x + b (including any composition of linear "
             "layers), LSSR(f(X1), f(X2)) >= LSSR(X1, X2), with equality when W is injective. Linear networks "
             "therefore cannot make data more linearly separable in the LSSR sense."
         ),
         formula="LSSR(W X + b) >= LSSR(X), with '=' if rank W = d; LSSR = 1 - (m1 m2/m) Delta^T S_T^+ Delta",
-        source=("paper (summary/abstract: the SSR/LSSR framework, linear maps cannot go below LSSR); "
-                "definitions and statement ours (MATH.md §5)"),
+        source=("ours (MATH.md §5, its 'Proposition 1': MATH.md's numbering, not the paper's); context: the "
+                "seed's summary names an SSR/LSSR framework, and the seed lists a Proposition 1 of the paper that "
+                "begins with a linear network; its statement, SSR formula and LSSR are not in the seeds"),
         mode="exact",
         params=(
             Param("m", 8, 2, 200, "number of points (both classes non-empty)"),
@@ -248,7 +249,7 @@ THEOREMS = (
     ),
     Theorem(
         id=BREAKS_ID,
-        title="Proposition 2: one LayerNorm lowers the LSSR",
+        title="One LayerNorm lowers the LSSR",
         statement=(
             "There are data and a network with one LN layer whose output has a smaller LSSR than its input: "
             "XOR has LSSR 1 (the class means coincide); rotating by 45 degrees, fixing the second coordinate "
@@ -256,8 +257,9 @@ THEOREMS = (
             "value, so the LSSR drops to 0. The 1-D version: X1 = {-1, 1}, X2 = {0} under v2.LN(t v1 + h v2)."
         ),
         formula="LSSR(XOR) = 1, LSSR(v2.LN(A x + h v2)) = 0; LSSR({-1,1},{0}) = 1 -> 0",
-        source=("paper (summary: LN breaks the linear bound; figure 1: the XOR construction); "
-                "the LSSR values are ours (MATH.md §5)"),
+        source=("ours (MATH.md §5, its 'Proposition 2': MATH.md's numbering, not the paper's); context: the "
+                "seed's summary says the paper shows with SSR/LSSR that LN induces nonlinearity, and its figure 1 "
+                "caption describes solving XOR; the statement, witness and values are ours"),
         mode="exact",
         params=(Param("seed", 0, 0, None, "0: the canonical witness h = 1, eps = 0; other seeds: random rational h > 0, eps >= 0"),),
         generate=generate_breaks,
