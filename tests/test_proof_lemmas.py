@@ -714,6 +714,24 @@ def test_lssr_cauchy_schwarz_identity():
     assert sp.expand(lhs - kr * (wr.T * Ssing * wr)[0, 0]) == 0
 
 
+def test_lssr_minimality_certificate():
+    """Lemma 4: S_W - LSSR S_T is PSD, and S_W - lam S_T is not for lam > LSSR (sympy's PSD test)."""
+    X1 = [col(0, 0, 1), col(2, 1, 0), col(1, 3, 1), col(1, 1, 1)]
+    X2 = [col(3, 0, 2), col(4, 2, 0), col(0, 1, 1)]
+    _, _, _, SW, ST = class_stats(X1, X2)
+    lam = sp.nsimplify(lssr_formula(X1, X2))
+    assert lam.is_Rational and 0 < lam < 1
+    assert (SW - lam * ST).is_positive_semidefinite
+    assert not (SW - (lam + sp.Rational(1, 10**6)) * ST).is_positive_semidefinite
+    # rank-deficient data (a plane in R^3): the certificate still holds on the degenerate direction
+    Y1 = [col(0, 0, 0), col(1, 2, 0), col(2, 1, 0)]
+    Y2 = [col(3, 3, 0), col(1, 0, 0)]
+    _, _, _, SW, ST = class_stats(Y1, Y2)
+    lam = sp.nsimplify(lssr_formula(Y1, Y2))
+    assert ST.rank() == 2 and (SW - lam * ST).is_positive_semidefinite
+    assert not (SW - (lam + sp.Rational(1, 10**6)) * ST).is_positive_semidefinite
+
+
 def test_lssr_formula_equals_min_over_symbolic_direction():
     X1 = [col(0, 0), col(2, 1), col(1, 3)]
     X2 = [col(3, 0), col(4, 2)]

@@ -718,3 +718,66 @@ def test_origin_is_the_first_word_of_the_source():
     for t in reg.theorems():
         assert t.to_json()["origin"] == t.origin and t.source.startswith(t.origin)
         assert not re.match(r"(Theorem|Proposition) \d", t.title), t.title   # numbering only as "our Theorem n"
+
+
+# ----------------------------------------------------------------------------- weak checks made able to fail (item 4)
+
+
+def test_psd_exact_agrees_with_sympy():
+    """is_psd_exact against sympy's own test, on random symmetric rational matrices (PSD, indefinite, singular)."""
+    import random
+
+    import sympy
+
+    from lnnet_construct.theory.checks.lssr import is_psd_exact
+
+    rng = random.Random(29)
+    seen = {True: 0, False: 0}
+    for _ in range(150):
+        n, r = rng.randint(1, 5), rng.randint(1, 5)
+        b = sympy.Matrix(n, r, lambda i, j: sympy.Rational(rng.randint(-3, 3), rng.randint(1, 3)))
+        m = b * b.T
+        if rng.random() < 0.5:   # perturb: often indefinite
+            i = rng.randrange(n)
+            m[i, i] -= sympy.Rational(rng.randint(0, 4), 2)
+        want = bool(m.is_positive_semidefinite)
+        rows = [[Fraction(int(v.p), int(v.q)) for v in m.row(i)] for i in range(n)]
+        assert is_psd_exact(rows) is want, m
+        seen[want] += 1
+    assert min(seen.values()) > 20
+
+
+def _lssr_off_by(monkeypatch, delta):
+    from lnnet_construct.theory.checks import lssr as chk
+
+    real, real_pinv = chk.ssr_mod.lssr, chk.lssr_pinv
+    monkeypatch.setattr(chk.ssr_mod, "lssr", lambda x1, x2, **k: real(x1, x2, **k) + delta)
+    monkeypatch.setattr(chk, "lssr_pinv", lambda x1, x2: real_pinv(x1, x2) + delta)
+    return chk
+
+
+def test_lssr_affine_fails_when_the_lssr_is_not_minimal(monkeypatch):
+    """Every LSSR (and the pseudo-inverse oracle) too large by 1/1000: only minimality can see it."""
+    _lssr_off_by(monkeypatch, Fraction(1, 1000))
+    r = _fails("lssr-affine-invariance")
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert any("positive semidefinite" in f for f in failed) and any("optimiser" in f for f in failed)
+    assert not any("pseudo-inverse formula" in f or "injective, so" in f for f in failed)
+
+
+def test_lssr_affine_optimiser_refutes_on_its_own(monkeypatch):
+    """With the exact certificate disabled, the mpmath optimiser alone still refutes a too-large LSSR."""
+    chk = _lssr_off_by(monkeypatch, Fraction(1, 10**6))
+    monkeypatch.setattr(chk, "is_psd_exact", lambda m: True)
+    r = _fails("lssr-affine-invariance", d=4, seed=3)
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert failed and all("optimiser" in f or "attained" in f for f in failed)
+    assert any("optimiser" in f for f in failed)
+
+
+def test_lssr_affine_fails_when_the_lssr_is_not_attained(monkeypatch):
+    """Too small by 1/1000: minimality still holds, attainment fails."""
+    _lssr_off_by(monkeypatch, Fraction(-1, 1000))
+    r = _fails("lssr-affine-invariance")
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert any("attained" in f for f in failed) and not any("semidefinite" in f for f in failed)
