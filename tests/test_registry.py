@@ -781,3 +781,77 @@ def test_lssr_affine_fails_when_the_lssr_is_not_attained(monkeypatch):
     r = _fails("lssr-affine-invariance")
     failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
     assert any("attained" in f for f in failed) and not any("semidefinite" in f for f in failed)
+
+
+def _failed_claims(r):
+    return [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+
+
+def test_rmsnorm_random_dags_cover_every_kind_and_both_verdicts():
+    """The random DAGs of a few seeds use every node kind, and the detector both folds and refuses."""
+    import random
+
+    from lnnet_construct.theory import rmsnorm_fold as rf
+    from lnnet_construct.theory.checks import rmsnorm as chk
+
+    kinds, folded, refused = set(), 0, 0
+    rng = random.Random(5)
+    for _ in range(60):
+        g = chk.random_dag(rng, 2, rng.randint(*chk.DAG_SIZES))
+        rf.validate_graph(g)
+        kinds |= {a["kind"] for _, a in g.nodes(data=True)}
+        kinds |= {"scalar-port" for *_, a in g.edges(data=True) if a.get("port") == "scalar"}
+        dec = rf.find_foldable_layernorms(g)
+        folded += sum(d.foldable for d in dec.values())
+        refused += sum(not d.foldable for d in dec.values())
+    assert kinds == set(rf.NODE_KINDS) | {"scalar-port"}
+    assert folded >= 10 and refused >= 10
+
+
+def test_rmsnorm_fold_random_dags_fail_if_the_detector_accepts_everything(monkeypatch):
+    """Only the random-DAG claims are looked at: they refute (arb) a detector that folds every LN."""
+    from lnnet_construct.theory.checks import rmsnorm as chk
+
+    real = chk.rf.find_foldable_layernorms
+
+    def accept_all(g):
+        out = {}
+        for n, d in real(g).items():
+            lins = tuple(s for s in d.sources if g.nodes[s]["kind"] == "linear")
+            out[n] = dataclasses.replace(d, foldable=True, to_center=d.to_center or lins, reason="")
+        return out
+
+    monkeypatch.setattr(chk.rf, "find_foldable_layernorms", accept_all)
+    r = _fails("ln-rmsnorm-fold")
+    failed = _failed_claims(r)
+    assert any("random DAGs: folding every foldable LN" in f for f in failed)
+    assert any("random DAGs: folding each foldable LN alone" in f for f in failed)
+
+
+def test_rmsnorm_fold_random_dags_fail_with_a_wrong_zero_mean_rule(monkeypatch):
+    """A rule set that calls ReLU outputs zero-mean: the exact sums refute it."""
+    from lnnet_construct.theory.checks import rmsnorm as chk
+
+    real = chk.rf.zero_mean_nodes
+    monkeypatch.setattr(chk.rf, "zero_mean_nodes",
+                        lambda g: real(g) | {n for n, a in g.nodes(data=True) if a["kind"] == "relu"})
+    failed = _failed_claims(_fails("ln-rmsnorm-fold", seed=1))
+    assert any("zero-mean sums to 0" in f for f in failed)
+
+
+def test_rmsnorm_fold_random_dags_fail_if_folding_forgets_to_center(monkeypatch):
+    """fold_layernorms that replaces LNs but does not center: the random DAGs see the outputs change."""
+    from lnnet_construct.theory.checks import rmsnorm as chk
+
+    real_fold = chk.rf.fold_layernorms
+
+    def no_centering(g):
+        h = real_fold(g)
+        for n in h:
+            if h.nodes[n]["kind"] == "linear":
+                h.nodes[n]["weight"], h.nodes[n]["bias"] = g.nodes[n]["weight"], g.nodes[n]["bias"]
+        return h
+
+    monkeypatch.setattr(chk.rf, "fold_layernorms", no_centering)
+    failed = _failed_claims(_fails("ln-rmsnorm-fold"))
+    assert any("random DAGs: folding every foldable LN" in f for f in failed)
