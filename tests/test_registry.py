@@ -855,3 +855,41 @@ def test_rmsnorm_fold_random_dags_fail_if_folding_forgets_to_center(monkeypatch)
     monkeypatch.setattr(chk.rf, "fold_layernorms", no_centering)
     failed = _failed_claims(_fails("ln-rmsnorm-fold"))
     assert any("random DAGs: folding every foldable LN" in f for f in failed)
+
+
+def test_one_stationary_alternation_points_are_near_misses():
+    """The near-miss points make the bound nearly tight: three errors < 1, the largest < 1 + 1/1000 (exact)."""
+    from lnnet_construct.arith import Sign, get_arith
+    from lnnet_construct.theory.checks import one_ln as chk
+
+    E = get_arith("exact")
+    count = 0
+    for seed in range(4):
+        inst = chk.generate_stationary(d=3 + seed % 2, m=4, seed=seed)
+        assert len(inst["near"]) >= 6
+        for nm in inst["near"]:
+            st = chk.ol.stationary_points(nm["a"], nm["w"], nm["b"], nm["c"], nm["eps"]).points
+            assert nm["xs"][0] < st[0] < nm["xs"][2] and abs(nm["xs"][1] - st[0]) < abs(nm["xs"][2] - st[0])
+            vals = [chk.ol.one_ln_value(nm["a"], nm["w"], nm["b"], nm["c"], nm["eps"], x) for x in nm["xs"]]
+            errs = [(v - t, t) for v, t in zip(vals, (-1, 1, -1, 1))]
+            assert all(E.sign(e - 1) is Sign.NEGATIVE and E.sign(e + 1) is Sign.POSITIVE for e, _ in errs[:3])
+            e4 = -errs[3][0]   # f(x4) < 0 < 1: the error at x4 is 1 - f(x4)
+            assert E.sign(e4 - 1) is not Sign.NEGATIVE and E.sign(e4 - 1 - Fraction(1, 1000)) is Sign.NEGATIVE
+            count += 1
+    assert count >= 24
+
+
+def test_one_stationary_fails_when_a_near_miss_is_nudged(monkeypatch):
+    """Raise f by 1/1000 at the fourth point of each near miss (no longer a one-LN function): the bound breaks."""
+    from lnnet_construct.theory.checks import one_ln as chk
+
+    inst = chk.generate_stationary(seed=0)
+    fourth = {nm["xs"][3] for nm in inst["near"]}
+    real = chk.ol.one_ln_value
+    monkeypatch.setattr(chk.ol, "one_ln_value",
+                        lambda a, w, b, c, eps, x, arith="exact": real(a, w, b, c, eps, x, arith=arith)
+                        + (Fraction(1, 1000) if x in fourth else 0))
+    out = chk.check_stationary(inst)
+    failed = [c["claim"] for c in out.evidence["claims"] if c["result"] == "fails"]
+    assert out.status == "fails" and failed and all(f.startswith("near miss") for f in failed)
+    assert len(failed) == len(inst["near"])
