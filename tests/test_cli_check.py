@@ -49,7 +49,10 @@ def test_list_json(capsys):
         assert t["proof"] == f"proofs/{t['id']}.md" and t["mode"] in ("exact", "rigorous")
         assert t["statement"] and t["formula"] and t["source"]
         for name, p in t["parameters"].items():
-            assert name in ("m", "L", "d", "K", "seed") and isinstance(p["default"], int)
+            if name == "eps":   # an exact rational, as text
+                assert p["kind"] == "rational" and p["default"] == "0"
+            else:
+                assert name in ("m", "L", "d", "K", "seed") and isinstance(p["default"], int) and p["kind"] == "int"
         if (ROOT / "proofs").is_dir():
             assert t["proof_exists"] is True, t["id"]
 
@@ -72,7 +75,7 @@ def test_every_theorem_holds_with_defaults(tid, capsys):
                                                        if c["result"] != "holds"])
     assert code == 0 and doc["exit_code"] == 0
     assert doc["id"] == tid and doc["mode"] == reg.get_theorem(tid).mode
-    assert doc["params"] == reg.get_theorem(tid).defaults
+    assert doc["params"] == {k: str(v) if k == "eps" else v for k, v in reg.get_theorem(tid).defaults.items()}
     assert doc["proof"] == f"proofs/{tid}.md"
     claims = doc["evidence"]["claims"]
     assert claims and all(c["result"] == "holds" for c in claims)
@@ -92,6 +95,15 @@ def test_vc_parameters(capsys):
     doc = json.loads(out)
     assert code == 0 and doc["evidence"]["L"] == 1 and doc["evidence"]["N"] >= 3
     assert all(len(p) == 2 for p in doc["evidence"]["points"])
+
+
+@pytest.mark.parametrize("text", ["1e-5", "1/100000"])
+def test_eps_option_is_read_exactly(text, capsys):
+    code, out, _ = run(capsys, "vc-lower-bound", "--L", 1, "--eps", text, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["params"]["eps"] == "1/100000" and doc["evidence"]["eps"] == "1/100000"
+    code, out, _ = run(capsys, "vc-lower-bound", "--L", 1, "--eps", text)
+    assert code == 0 and "eps=1/100000" in out and "eps = 1/100000" in out
 
 
 def test_plain_output(capsys):
@@ -136,6 +148,9 @@ def test_exit_code_inconclusive(monkeypatch, capsys):
     (["--list", "ln2-sign"], "--list takes no theorem id"),
     ([], "expected a theorem id or --list"),
     (["ln2-sign", "--m", "two"], "invalid int value"),
+    (["ln2-sign", "--eps", "1/2"], "does not use --eps"),
+    (["thm-binary", "--eps", "-1"], "outside [0, inf]"),
+    (["thm-binary", "--eps", "sqrt(2)"], "must be rational"),
 ])
 def test_bad_input_exit_3_one_line(argv, needle, capsys):
     code, out, err = run(capsys, *argv)
@@ -158,3 +173,19 @@ def test_entry_point_stdout_is_pure_json():
     proc = subprocess.run([sys.executable, "-m", "lnnet_construct", "check", "bogus"],
                           capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
     assert proc.returncode == 3 and proc.stdout == "" and proc.stderr.count("\n") == 1
+
+
+def test_list_shows_which_statements_are_the_papers(capsys):
+    code, out, _ = run(capsys, "--list")
+    assert code == 0
+    heads = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in REQUIRED}
+    assert set(heads) == set(REQUIRED)
+    for tid, line in heads.items():
+        mark = "[paper]" if reg.get_theorem(tid).source.split()[0] == "paper" else "[ours]"
+        assert line.split()[2] == mark, line
+    assert "'paper' = the paper's abstract makes the claim" in out
+    code, out, _ = run(capsys, "--list", "--json")
+    doc = json.loads(out)
+    assert {t["id"]: t["origin"] for t in doc["theorems"]} == {t.id: t.origin for t in reg.theorems()}
+    assert sorted(t["id"] for t in doc["theorems"] if t["origin"] == "paper") == ["lng-hessian", "thm-binary",
+                                                                                 "vc-lower-bound"]

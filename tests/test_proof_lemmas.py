@@ -256,6 +256,22 @@ def test_fold_merge_level_at_45_degrees():
         assert sp.simplify(_fold_value(t, c, h, 0) - sp.sqrt(sp.Rational(3, 2))) == 0
 
 
+def test_eps_scaling_lemma():
+    """vc-lower-bound, eps scaling: LN_eps(lam z) = LN_{eps/lam^2}(z) on symbols (d = 3 and 4)."""
+    lam, eps = sp.symbols("lam eps", positive=True)
+    for d in (3, 4):
+        z = sp.symbols(f"z0:{d}", real=True)
+        lhs_c, lhs_r = ln_parts([lam * zi for zi in z], eps)
+        rhs_c, rhs_r = ln_parts(list(z), eps / lam**2)
+        # lhs = lam c / sqrt(lam^2 R): equal parts up to the factor lam, and radicands up to lam^2
+        assert all(sp.expand(a - lam * b) == 0 for a, b in zip(lhs_c, rhs_c))
+        assert sp.simplify(lhs_r - lam**2 * rhs_r) == 0
+        vals = {lam: sp.Rational(7, 3), eps: sp.Rational(1, 5), **{zi: sp.Rational(k * k - 2 * k + 1, k + 1)
+                                                                   for k, zi in enumerate(z)}}
+        assert all(sp.simplify((a - b).subs(vals)) == 0
+                   for a, b in zip(ln([lam * zi for zi in z], eps), ln(list(z), eps / lam**2)))
+
+
 def test_fold_layer_weights_realise_embedding():
     """The affine rows of the MATH.md table produce (tau - c) v1 + h v2, in 1-perp."""
     c, h = sp.symbols("c h", real=True)
@@ -696,6 +712,24 @@ def test_lssr_cauchy_schwarz_identity():
     wr = a - ((a.T * Dr)[0, 0] / kr) * Sp * Dr
     lhs = kr * (a.T * Ssing * a)[0, 0] - (a.T * Dr)[0, 0] ** 2
     assert sp.expand(lhs - kr * (wr.T * Ssing * wr)[0, 0]) == 0
+
+
+def test_lssr_minimality_certificate():
+    """Lemma 4: S_W - LSSR S_T is PSD, and S_W - lam S_T is not for lam > LSSR (sympy's PSD test)."""
+    X1 = [col(0, 0, 1), col(2, 1, 0), col(1, 3, 1), col(1, 1, 1)]
+    X2 = [col(3, 0, 2), col(4, 2, 0), col(0, 1, 1)]
+    _, _, _, SW, ST = class_stats(X1, X2)
+    lam = sp.nsimplify(lssr_formula(X1, X2))
+    assert lam.is_Rational and 0 < lam < 1
+    assert (SW - lam * ST).is_positive_semidefinite
+    assert not (SW - (lam + sp.Rational(1, 10**6)) * ST).is_positive_semidefinite
+    # rank-deficient data (a plane in R^3): the certificate still holds on the degenerate direction
+    Y1 = [col(0, 0, 0), col(1, 2, 0), col(2, 1, 0)]
+    Y2 = [col(3, 3, 0), col(1, 0, 0)]
+    _, _, _, SW, ST = class_stats(Y1, Y2)
+    lam = sp.nsimplify(lssr_formula(Y1, Y2))
+    assert ST.rank() == 2 and (SW - lam * ST).is_positive_semidefinite
+    assert not (SW - (lam + sp.Rational(1, 10**6)) * ST).is_positive_semidefinite
 
 
 def test_lssr_formula_equals_min_over_symbolic_direction():

@@ -1,4 +1,4 @@
-"""``lnnet check THEOREM [--m M] [--L L] [--d D] [--K K] [--seed S] [--json]`` and ``lnnet check --list [--json]``.
+"""``lnnet check THEOREM [--m M] [--L L] [--d D] [--K K] [--seed S] [--eps E] [--json]`` and ``lnnet check --list [--json]``.
 
 Exit codes: 0 holds, 1 fails, 2 inconclusive, 3 bad input (unknown id,
 a parameter the theorem does not use, a value out of range).
@@ -18,6 +18,10 @@ OPTIONS = (
     ("K", "K", "number of classes (thm-multiclass)"),
     ("seed", "S", "seed of the generated instance"),
 )
+#: The exact rational options (strings such as ``1/100000`` or ``1e-5``, read exactly).
+RATIONAL_OPTIONS = (
+    ("eps", "E", "LayerNorm epsilon, an exact rational such as 1/100000 or 1e-5 (constructions and VC)"),
+)
 
 
 def add_parser(sub):
@@ -31,9 +35,12 @@ def add_parser(sub):
         ),
     )
     p.add_argument("theorem", metavar="THEOREM", nargs="?", help="theorem id (see --list)")
-    p.add_argument("--list", action="store_true", help="list the theorems: ids, statements, proof files, modes")
+    p.add_argument("--list", action="store_true",
+                   help="list the theorems: ids, origin (paper or ours), statements, proof files, modes")
     for name, metavar, help_ in OPTIONS:
         p.add_argument(f"--{name}", type=int, default=None, metavar=metavar, help=help_)
+    for name, metavar, help_ in RATIONAL_OPTIONS:
+        p.add_argument(f"--{name}", type=str, default=None, metavar=metavar, help=help_)
     add_json(p)
     p.set_defaults(func=run)
 
@@ -42,7 +49,7 @@ def run(args) -> int:
     from ..errors import InputError
     from ..theory.registry import get_theorem, theorems
 
-    given = {name: getattr(args, name) for name, _, _ in OPTIONS}
+    given = {name: getattr(args, name) for name, _, _ in OPTIONS + RATIONAL_OPTIONS}
     if args.list:
         if args.theorem is not None or any(v is not None for v in given.values()):
             raise InputError("--list takes no theorem id and no parameters")
@@ -64,10 +71,13 @@ def run(args) -> int:
 
 
 def _print_list(entries) -> None:
+    print("origin: 'paper' = the paper's abstract makes the claim (the precise statement checked is ours); "
+          "'ours' = our statement")
     for t in entries:
         params = " ".join(f"--{p.name} {p.default}" for p in t.params) or "(no parameters)"
         exists = "" if t.proof_path.is_file() else " (missing)"
-        print(f"{t.id}  [{t.mode}]  {t.title}")
+        origin = f"[{t.origin}]"   # [paper] or [ours]
+        print(f"{t.id}  [{t.mode}]  {origin:7}  {t.title}")
         print(textwrap.fill(t.statement, width=100, initial_indent="    ", subsequent_indent="    "))
         print(f"    formula: {t.formula}")
         print(f"    source:  {t.source}")

@@ -94,7 +94,7 @@ from .greedy import choose_fold
 from .history import merge_history
 from .numeric import FixedBackend, FloatBackend, MpBackend, extended_available
 from .parallel import planner_pool, resolve_workers
-from .paper import PaperDeeper, is_done, plan_paper, plan_paper_exact
+from .paper import ExactBlocked, PaperDeeper, is_done, plan_paper, plan_paper_exact
 from .policy import Policy
 from .projection import choose_direction, count_runs, normalise_scale, paper_direction, project
 from .realise import Readout, binary_readout, multiclass_readout, realise
@@ -106,6 +106,8 @@ from .tracker import Tracker
 __all__ = ["build", "build_with_history", "BuildResult", "Plan", "METHODS", "EXACT_MAX_POINTS"]
 
 METHODS = ("default", "paper")
+#: What the ``paper`` method does where every pair is blocked (``proofs/thm-multiclass.md``).
+BREAKERS = ("monotone", "tilted")
 #: ``exact=None`` uses exact algebraic arithmetic for the paper method up to this many distinct points.
 EXACT_MAX_POINTS = 6
 TOOL = f"lnnet_construct {__version__}"
@@ -192,7 +194,8 @@ def _binary_paper_bound(ds: Dataset) -> int:
 
 
 def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None, exact=None,
-          progress: Callable | None = None, workers: int | None = None, policy: Policy | None = None):
+          progress: Callable | None = None, workers: int | None = None, breaker: str = "monotone",
+          policy: Policy | None = None):
     """Construct a width-3 LN-Net that classifies every labelled point (certified).
 
     Parameters
@@ -219,6 +222,11 @@ def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0,
         Processes for the depth-first planner's search from
         :data:`~.parallel.PARALLEL_MIN_POINTS` points on (None: the cores, at
         most 2; 1: this process only).  The network does not depend on it.
+    breaker : {"monotone", "tilted"}
+        ``"paper"`` only: where every same-label pair is blocked, insert
+        MATH.md §3.3's monotone layer (at most ``m - K + 1`` layers), or
+        merge a pair with a tilted off-centre fold (Theorem 2's rotated
+        read-out, at most ``m - K``; such a plan uses rational weights).
     policy : Policy or None
         The ``"default"`` method's knobs (:class:`.policy.Policy`; None: the
         defaults).  ``Policy(prefer="depth")`` trades float64 robustness
@@ -241,12 +249,13 @@ def build(points: Sequence, labels: Sequence, *, method: str = "default", eps=0,
         The certified check failed (a bug: please report it).
     """
     return build_with_history(points, labels, method=method, eps=eps, seed=seed, exact=exact,
-                              progress=progress, workers=workers, policy=policy).network
+                              progress=progress, workers=workers, breaker=breaker, policy=policy).network
 
 
 def build_with_history(points: Sequence, labels: Sequence, *, method: str = "default", eps=0, seed=None,
                        exact=None, progress: Callable | None = None, certify: bool = True,
-                       workers: int | None = None, policy: Policy | None = None) -> BuildResult:
+                       workers: int | None = None, breaker: str = "monotone",
+                       policy: Policy | None = None) -> BuildResult:
     """Like :func:`build`, returning a :class:`BuildResult` (network, plan, history, report).
 
     ``certify=False`` skips the final rigorous verification (meta then says
@@ -255,6 +264,8 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
     t0 = time.perf_counter()
     if method not in METHODS:
         raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if breaker not in BREAKERS:
+        raise InputError(f"breaker must be one of {', '.join(BREAKERS)}, got {breaker!r}")
     eps = _parse_eps(eps)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise InputError(f"seed must be an integer, got {seed!r}")
@@ -273,7 +284,7 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
         layers, groups = [np.zeros(ds.m)], [np.zeros(ds.m, dtype=np.int64)]
         extra = {}
     elif method == "paper":
-        plan, layers, groups, extra = _plan_paper(ds, eps, exact, progress)
+        plan, layers, groups, extra = _plan_paper(ds, eps, exact, progress, breaker=breaker)
     else:
         with planner_pool(workers, ds.m):
             plan, layers, groups, extra = _not_deeper_than_paper(
@@ -290,7 +301,7 @@ def build_with_history(points: Sequence, labels: Sequence, *, method: str = "def
         net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps, meta=meta)
     if plan.exact and exact_auto and not _fits_network_file(net):
         # nested radicals past the file format's limits (FORMATS.md): the rational realisation instead
-        plan, layers, groups, _ = _plan_paper(ds, eps, False, progress)
+        plan, layers, groups, _ = _plan_paper(ds, eps, False, progress, breaker=breaker)
         extra = {**{key: v for key, v in extra.items() if key == "fallback"},
                  "exact_weights": "dropped: the algebraic weights were longer than a network file allows"}
         meta = _meta(plan, ds, eps, method, seed, extra)
@@ -616,7 +627,10 @@ def _plan_paper(ds: Dataset, eps: Fraction, exact, progress, breaker: str = "mon
     if exact is None:
         exact = ds.m <= EXACT_MAX_POINTS
     if exact:
-        folds, layers = plan_paper_exact(t, ds.labels, k, eps)
+        try:
+            folds, layers = plan_paper_exact(t, ds.labels, k, eps, breaker)
+        except ExactBlocked:  # a tilted merge has no exact realisation: the rational plan
+            return _plan_paper(ds, eps, False, progress, breaker, give_up_at)
         final = layers[-1]
         # certified bounds of the final clusters (exact values, enclosed)
         from ..arith.arb import ArbArith

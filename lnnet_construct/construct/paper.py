@@ -58,7 +58,7 @@ from .runs import label_cell
 from .runs import run_bounds as _run_bounds
 from .tracker import Fold
 
-__all__ = ["PaperDeeper", "plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]
+__all__ = ["PaperDeeper", "ExactBlocked", "plan_paper", "plan_paper_exact", "orthonormal_ordinate", "is_done"]
 
 _SQRT3 = exact_sqrt(Fraction(3))
 #: Cap of the planner's precision (bits); coinciding clusters are merged instead.
@@ -124,6 +124,10 @@ class _NotTight(Exception):
 
 class PaperDeeper(Exception):
     """The paper's plan needs more layers than ``plan_paper(give_up_at=...)`` allows (a comparison ends early)."""
+
+
+class ExactBlocked(Exception):
+    """``plan_paper_exact(breaker="tilted")`` met a step where every pair is blocked (use the rational plan)."""
 
 
 def plan_paper(make_tracker, labels, k: int, *, progress=None, max_layers=None, breaker: str = "monotone",
@@ -433,7 +437,7 @@ def _sort_clusters(clusters):
     return out
 
 
-def plan_paper_exact(t, labels, k: int, eps=Fraction(0)):
+def plan_paper_exact(t, labels, k: int, eps=Fraction(0), breaker: str = "monotone"):
     """The paper's algorithm in exact algebraic arithmetic.
 
     Parameters
@@ -444,6 +448,10 @@ def plan_paper_exact(t, labels, k: int, eps=Fraction(0)):
     k : int
         Number of classes.
     eps : Fraction
+    breaker : {"monotone", "tilted"}
+        What a step with every pair blocked does: insert MATH.md §3.3's
+        monotone layer, or (``"tilted"``, no exact realisation here) raise
+        :class:`ExactBlocked`.
 
     Returns
     -------
@@ -471,6 +479,8 @@ def plan_paper_exact(t, labels, k: int, eps=Fraction(0)):
             chosen = (a, b, c)
             break
         if chosen is None:
+            if breaker == "tilted":
+                raise ExactBlocked()
             lo, hi = clusters[0][0], clusters[-1][0]
             spread = hi - lo
             c, h = lo - spread, spread

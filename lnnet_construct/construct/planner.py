@@ -28,9 +28,11 @@ Examples
 --------
 >>> import numpy as np
 >>> t = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0]); labels = np.array([0, 1, 0, 1, 0, 1])
->>> p = plan_float(t, labels, 2, np.full(6, 4.0))   # err0: 4 roundings each
+>>> p = plan_float(t, labels, 2, np.full(6, 4.0))   # err0: 4 roundings each; the paper's order
 >>> len(p.folds), p.runs[0], p.runs[-1], p.budget_kept
-(3, 6, 2, True)
+(4, 6, 2, True)
+>>> len(plan_float(t, labels, 2, np.full(6, 4.0), policy=Policy(strategies=("end-merge", "paper-merge"))).folds)
+3
 """
 
 from __future__ import annotations

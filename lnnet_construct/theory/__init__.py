@@ -2,8 +2,8 @@
 
 Modules (import them directly; nothing is re-exported here):
 
-* :mod:`.ssr` -- SSR / LSSR of two classes, Proposition 1 and the XOR witness
-  of Proposition 2;
+* :mod:`.ssr` -- SSR / LSSR of two classes (our definitions), affine
+  invariance and the XOR witness of one LN lowering the LSSR;
 * :mod:`.hessian` -- the curvature measure ``H`` and the LN-G amplification bound;
 * :mod:`.lipschitz` -- exact LN Jacobians, spectral norms, BatchNorm constants;
 * :mod:`.isometry` -- Gram-matrix isometry and sample normalisation;

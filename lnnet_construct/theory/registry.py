@@ -29,8 +29,10 @@ Examples
 >>> len(ids), ids[0]
 (12, 'ln-circle')
 >>> t = get_theorem("gram-isometry")
->>> t.proof, t.mode
-('proofs/gram-isometry.md', 'exact')
+>>> t.proof, t.mode, t.origin
+('proofs/gram-isometry.md', 'exact', 'ours')
+>>> [t.id for t in theorems() if t.origin == "paper"]
+['thm-binary', 'vc-lower-bound', 'lng-hessian']
 >>> r = t.run(seed=3)
 >>> r.status, r.exit_code
 ('holds', 0)
@@ -45,6 +47,7 @@ from __future__ import annotations
 import importlib
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -106,28 +109,39 @@ def proofs_dir() -> Path:
 
 @dataclass(frozen=True)
 class Param:
-    """One integer parameter of a theorem's instances.
+    """One parameter of a theorem's instances: an integer, or an exact rational (``kind="rational"``).
 
     Attributes
     ----------
     name : str
-        ``m``, ``L``, ``d``, ``K`` or ``seed`` (the ``lnnet check`` options).
-    default : int
-    minimum, maximum : int or None
+        ``m``, ``L``, ``d``, ``K``, ``seed`` or ``eps`` (the ``lnnet check`` options).
+    default : int or Fraction
+    minimum, maximum : int, Fraction or None
         Inclusive bounds; ``None`` means unbounded.
     help : str
         What the parameter means for this theorem.
+    kind : {"int", "rational"}
+        ``"rational"`` values are exact: ints, Fractions or exact-number
+        strings (``"1/100000"``, ``"1e-5"``); floats are refused.
+
+    Examples
+    --------
+    >>> Param("eps", Fraction(0), Fraction(0), kind="rational").validate("1e-5", "t")
+    Fraction(1, 100000)
     """
 
     name: str
-    default: int
-    minimum: int | None = None
-    maximum: int | None = None
+    default: Any
+    minimum: Any = None
+    maximum: Any = None
     help: str = ""
+    kind: str = "int"
 
-    def validate(self, value, theorem_id: str) -> int:
-        """The value as an int, or InputError naming the theorem and the allowed range."""
-        if isinstance(value, bool) or not isinstance(value, int):
+    def validate(self, value, theorem_id: str):
+        """The value as an int (or Fraction), or InputError naming the theorem and the allowed range."""
+        if self.kind == "rational":
+            value = self._rational(value, theorem_id)
+        elif isinstance(value, bool) or not isinstance(value, int):
             raise InputError(f"{theorem_id}: parameter {self.name} must be an integer, got {value!r}")
         if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
             lo = "-inf" if self.minimum is None else self.minimum
@@ -135,8 +149,29 @@ class Param:
             raise InputError(f"{theorem_id}: parameter {self.name}={value} is outside [{lo}, {hi}] ({self.help})")
         return value
 
+    def _rational(self, value, theorem_id: str) -> Fraction:
+        from lnnet_construct.errors import NumberFormatError
+        from lnnet_construct.numbers import parse_number
+
+        if isinstance(value, Fraction):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise InputError(f"{theorem_id}: parameter {self.name} must be an exact rational "
+                             f"(int, Fraction or a string such as '1/100000'), got {value!r}")
+        try:
+            q = parse_number(value)
+        except NumberFormatError as e:
+            raise InputError(f"{theorem_id}: parameter {self.name}: {e}") from None
+        if not isinstance(q, Fraction):
+            raise InputError(f"{theorem_id}: parameter {self.name} must be rational, got {value!r}")
+        return q
+
     def to_json(self) -> dict:
-        return {"default": self.default, "minimum": self.minimum, "maximum": self.maximum, "help": self.help}
+        def j(v):
+            return str(v) if isinstance(v, Fraction) else v
+
+        return {"default": j(self.default), "minimum": j(self.minimum), "maximum": j(self.maximum),
+                "help": self.help, "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -217,8 +252,11 @@ class Theorem:
     formula : str
         The statement as a formula (plain text).
     source : str
-        ``"paper"`` when the claim is the paper's as its abstract states it,
-        ``"ours"`` otherwise, followed by a short provenance note.
+        ``"paper"`` when the paper's abstract (seed ``000``) makes the claim,
+        ``"ours"`` otherwise, followed by a short provenance note.  The
+        seed's summary, figure captions and list of numbered results are
+        context, never grounds for ``"paper"``; the precise statement checked
+        (constants, bounds, definitions) is ours even under ``"paper"``.
     mode : {"exact", "rigorous"}
     params : tuple of Param
         The instance parameters this theorem accepts.
@@ -244,6 +282,11 @@ class Theorem:
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+
+    @property
+    def origin(self) -> str:
+        """``"paper"`` or ``"ours"``: the first word of :attr:`source` (what ``lnnet check --list`` shows)."""
+        return "paper" if self.source.split()[0] == "paper" else "ours"
 
     @property
     def proof(self) -> str:
@@ -305,6 +348,7 @@ class Theorem:
             "statement": self.statement,
             "formula": self.formula,
             "source": self.source,
+            "origin": self.origin,
             "mode": self.mode,
             "proof": self.proof,
             "proof_exists": self.proof_path.is_file(),

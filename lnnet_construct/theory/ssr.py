@@ -1,6 +1,6 @@
 r"""Sum-of-squares ratios: how well a linear projection separates two classes.
 
-Definitions (MATH.md §5; our monotone versions of the paper's SSR/LSSR).
+Definitions (ours, MATH.md §5; the seed's summary names an SSR/LSSR framework but gives no formula).
 For classes ``X1`` (``m1`` points) and ``X2`` (``m2`` points), ``m = m1 + m2``,
 class means ``mu1``, ``mu2``, overall mean ``mu`` and ``Delta = mu1 - mu2``:
 
@@ -17,8 +17,9 @@ Everything is exact: rational data give ``Fraction`` results, algebraic data
 number field.  An ``mpmath`` variant is provided for speed and cross-checks;
 it is floating point and never a verdict.
 
-Proofs: ``proofs/lssr-affine-invariance.md`` (Proposition 1) and
-``proofs/lssr-ln-breaks.md`` (Proposition 2).
+Proofs: ``proofs/lssr-affine-invariance.md`` (affine invariance) and
+``proofs/lssr-ln-breaks.md`` (LN breaks the bound); MATH.md §5 numbers them
+Propositions 1 and 2 (its numbering, not the paper's).
 """
 
 from __future__ import annotations
@@ -395,7 +396,7 @@ def lssr_mp(x1: Any, x2: Any, *, prec: int = 53):
     return 1 - ctx.mpf(m1 * m2) / (m1 + m2) * q
 
 
-# ----------------------------------------------------------------------------- Proposition 2
+# ----------------------------------------------------------------------------- LN breaks the bound
 
 
 @dataclass(frozen=True)
@@ -492,9 +493,9 @@ def _simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
 
 
 def xor_witness(h: Any = 1, eps: Any = 0) -> XorWitness:
-    r"""Proposition 2: exact XOR data and a 1-LN-layer network with ``LSSR`` 1 -> 0.
+    r"""LN breaks the bound (``lssr-ln-breaks``): exact XOR data and a 1-LN-layer network with ``LSSR`` 1 -> 0.
 
-    Linear maps can never lower the LSSR (Proposition 1); this network does.
+    Linear maps can never lower the LSSR (``lssr-affine-invariance``); this network does.
     The LayerNorm is evaluated exactly with the package's single
     implementation (:func:`lnnet_construct.ops.layer_norm`, sympy arithmetic),
     and the collapse of each class to one value is decided with exact signs.

@@ -82,6 +82,7 @@ __all__ = [
     "WitnessReport",
     "shatter",
     "baseline_witness",
+    "eps_witness",
     "baseline_points",
     "paper_fold_plan",
     "fold_specs",
@@ -374,11 +375,80 @@ def baseline_witness(depth: int, dim: int = 1, *, eps=0) -> Witness:
     return Witness(depth, points, labellings, meta)
 
 
+# ----------------------------------------------------------------------------- eps > 0
+
+#: :func:`eps_witness` scales pre-LN layers until ``eps / lam^2 <= 2^-EPS_SCALE_BITS``.
+EPS_SCALE_BITS = 256
+
+
+def eps_scale(eps) -> Fraction:
+    """The power of two ``lam`` with ``eps / lam^2 <= 2^-EPS_SCALE_BITS`` (1 for ``eps = 0``).
+
+    >>> eps_scale(Fraction(1, 100000)) == 2 ** 120
+    True
+    """
+    eps = _q(eps)
+    if eps <= 0:
+        return Fraction(1)
+    k = 0
+    target = Fraction(1, 2**EPS_SCALE_BITS)
+    while eps / Fraction(4) ** k > target:
+        k += 1
+    return Fraction(2) ** k
+
+
+def eps_witness(witness: Witness, eps, *, scale=None) -> Witness:
+    r"""The same witness for ``LN_eps``: every LayerNorm gets ``eps``, every affine layer before one is scaled.
+
+    ``LN_eps(lam z) = LN_{eps/lam^2}(z)`` exactly, so each new network
+    computes the old one at ``eps' = eps / lam^2`` (``proofs/vc-lower-bound.md``,
+    the eps-scaling lemma); for ``lam`` large it keeps every sign.  Not
+    certified here.
+
+    Parameters
+    ----------
+    witness : Witness
+        Networks of plain layers (``Labelling.layer_specs``).
+    eps : exact rational >= 0
+    scale : exact rational > 0, optional
+        ``lam``; default :func:`eps_scale` of ``eps``.
+
+    Examples
+    --------
+    >>> w = eps_witness(baseline_witness(1), Fraction(1, 10), scale=2)
+    >>> [s[0] for s in w.labellings[1].layer_specs()], w.labellings[1].layer_specs()[1]
+    (['affine', 'layernorm', 'affine'], ('layernorm', Fraction(1, 10)))
+    """
+    eps = _q(eps)
+    lam = eps_scale(eps) if scale is None else _q(scale)
+    if eps < 0 or lam <= 0:
+        raise InputError(f"eps must be >= 0 and the scale > 0, got eps={eps}, scale={lam}")
+    labellings = []
+    for lab in witness.labellings:
+        specs = lab.layer_specs()
+        if not specs:
+            raise InputError("eps_witness needs plain networks (affine and one-group LayerNorm layers)")
+        out = []
+        for i, spec in enumerate(specs):
+            if spec[0] == "layernorm":
+                out.append(("layernorm", eps))
+            elif i + 1 < len(specs) and specs[i + 1][0] == "layernorm":
+                out.append(("affine", tuple(tuple(lam * v for v in row) for row in spec[1]),
+                            tuple(lam * v for v in spec[2])))
+            else:
+                out.append(spec)
+        labellings.append(Labelling(lab.labels, layers=tuple(out), input_dim=lab.input_dim, classes=lab.classes,
+                                    meta={"method": "vc-eps-scaled"}))
+    meta = dict(witness.meta)
+    meta.update({"eps": str(eps), "eps_scale": str(lam)})
+    return Witness(witness.depth, witness.points, labellings, meta)
+
+
 # ----------------------------------------------------------------------------- shatter
 
 
 def shatter(depth: int, dim: int = 1, *, largest: bool = True, max_points: int | None = None,
-            certify: bool = True, max_bits: int = 4096) -> Witness:
+            certify: bool = True, max_bits: int = 4096, eps=0) -> Witness:
     """A certified shattering witness for width-3 LN-Nets with at most ``depth`` LayerNorm layers.
 
     Parameters
@@ -398,6 +468,10 @@ def shatter(depth: int, dim: int = 1, *, largest: bool = True, max_points: int |
         Certify with :func:`verify_witness` and raise if it fails.
     max_bits : int, default 4096
         Precision cap of the certification.
+    eps : exact rational >= 0, default 0
+        LayerNorm epsilon of every network.  For ``eps > 0`` a searched
+        witness is converted by :func:`eps_witness`; the baseline is planned
+        at ``eps`` directly.
 
     Returns
     -------
@@ -420,13 +494,18 @@ def shatter(depth: int, dim: int = 1, *, largest: bool = True, max_points: int |
     (3, True)
     """
     _check_depth_dim(depth, dim)
+    eps = _q(eps)
+    if eps < 0:
+        raise InputError(f"eps must be >= 0, got {eps}")
     witness = None
     if largest:
         from .vc_search import known_witness
 
         witness = known_witness(depth, dim, max_points=max_points)
     if witness is None or witness.n_points <= depth + 2:
-        witness = baseline_witness(depth, dim)
+        witness = baseline_witness(depth, dim, eps=eps)
+    elif eps:
+        witness = eps_witness(witness, eps)
     if certify:
         rep = verify_witness(witness, max_bits=max_bits)
         fallback = None
@@ -434,7 +513,7 @@ def shatter(depth: int, dim: int = 1, *, largest: bool = True, max_points: int |
             # a shipped plan that does not replay to certified networks (e.g. on a platform whose
             # float64 planning differs): say so, and use the baseline
             fallback = f"the searched witness failed certification ({rep.summary()}); baseline used"
-            witness = baseline_witness(depth, dim)
+            witness = baseline_witness(depth, dim, eps=eps)
             rep = verify_witness(witness, max_bits=max_bits)
         if rep.status != "certified":
             raise ConstructionError(f"witness for depth {depth}, dim {dim} failed certification: {rep.summary()}")

@@ -4,18 +4,18 @@
 # # 2. Projection–merge, step by step
 #
 # *Tutorial.* Notebook 1 showed that one width-3 LayerNorm layer folds the real line at a centre $c$.
-# Theorem 1 of the paper turns folds into a classifier for **any** labelled point set:
+# The paper's abstract says folds of this kind give a classifier for **any** labelled point set:
 #
-# > For $m$ samples with any label assignment, an LN-Net with 3 neurons per layer and $O(m)$ LN layers
-# > classifies them correctly. *(paper)*
+# > given $m$ samples with any label assignment, an LN-Net with only 3 neurons in each layer and $O(m)$ LN
+# > layers can correctly classify them. *(paper, abstract)*
 #
-# Our statement (`MATH.md` §3, `proofs/thm-binary.md`): $m$ distinct points with binary labels are
+# Our statement, our Theorem 1 (`MATH.md` §3, `proofs/thm-binary.md`): $m$ distinct points with binary labels are
 # classified by a width-3 LN-Net with at most $m - 2$ LayerNorm layers. The construction:
 #
 # 0. **Project** the points onto a line where they are pairwise distinct.
 # 1. **Merge**, while the labels along the line form more than two runs: take the leftmost cluster $t_1$
 #    and the first later cluster $t_j$ with the same label, and fold at $c = (t_1 + t_j)/2$ with height
-#    $h = (t_j - t_1)/2$ (45°, as in the paper's figure). $t_1$ and $t_j$ merge exactly; the clusters between
+#    $h = (t_j - t_1)/2$ (45°, as in the paper's figure 2 caption). $t_1$ and $t_j$ merge exactly; the clusters between
 #    them (all of the other label) land above the merged level; the clusters right of $t_j$ land below it,
 #    in reverse order, and stay distinct; nothing lies left of $t_1$, so nothing else can collide.
 # 2. **Read out** with a threshold between the two runs.

@@ -3,9 +3,10 @@
 # %% [markdown]
 # # 5. SSR and LSSR: what linear maps cannot do, and LayerNorm can
 #
-# *How-to / explanation.* The paper shows that LayerNorm is nonlinear by a measure of linear
-# separability, the **sum of squares ratio** (SSR), and its linear-invariant lower bound (LSSR): no stack
-# of linear layers can lower the LSSR, and one LayerNorm can. This notebook
+# *How-to / explanation.* The seed's summary of the paper says it uses an "SSR/LSSR framework" to show
+# that LayerNorm induces nonlinearity; it gives no formula. Our versions (`MATH.md` §5) measure linear
+# separability by a **sum-of-squares ratio** (SSR) and its minimum over projections (LSSR): no stack of
+# linear layers can lower our LSSR, and one LayerNorm can. Both statements are ours. This notebook
 #
 # * computes SSR and LSSR **exactly** (rationals, or exact algebraic numbers after a LayerNorm) with
 #   `lnnet_construct.theory.ssr`;
@@ -105,7 +106,7 @@ axes[1].set_title("SSR over all directions: its minimum is the LSSR")
 plt.show()
 
 # %% [markdown]
-# ## 2. Linear maps cannot lower the LSSR (Proposition 1)
+# ## 2. Linear maps cannot lower the LSSR (`lssr-affine-invariance`)
 #
 # For an affine map $f(x) = Wx + b$,
 #
@@ -193,7 +194,7 @@ for _ in range(50):
 print(f"after {len(after)} random affine maps, the LSSR values are {sorted(set(after))}")
 
 # %% [markdown]
-# ## 4. One LayerNorm takes XOR from 1 to 0 (Proposition 2)
+# ## 4. One LayerNorm takes XOR from 1 to 0 (`lssr-ln-breaks`)
 #
 # The network of notebook 1: rotate ($t = x_1 - x_2$), fix the height ($z = t\,v_1 + h\,v_2$), apply LN, read
 # the ordinate $v_2\cdot y$. Class A has $t = 0$, class B has $t = \pm1$, and the fold is even in $t$: each class

@@ -3,9 +3,10 @@ r"""``thm-binary``, ``thm-multiclass`` and ``vc-lower-bound``: constructions, ce
 Each check builds networks with the package's constructions and certifies
 every point with the rigorous verifier (:func:`lnnet_construct.verify.verify`,
 interval and ball arithmetic with exact fallbacks).  The structural claims
-(depth bound, width 3, plain LayerNorm with ``eps = 0``, every labelling
-present) are read off the network objects exactly, independently of the
-builder's own bookkeeping.
+(depth bound, width 3, plain LayerNorm with the instance's ``eps``, every
+labelling present) are read off the network objects exactly, independently
+of the builder's own bookkeeping.  Every check takes ``eps`` (an exact
+rational >= 0, default 0; ``1/100000`` is torch's default).
 
 Proofs: ``proofs/thm-binary.md``, ``proofs/thm-multiclass.md``,
 ``proofs/vc-lower-bound.md``.
@@ -14,6 +15,7 @@ Proofs: ``proofs/thm-binary.md``, ``proofs/thm-multiclass.md``,
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 from lnnet_construct.theory.checks._support import Claims, exact_text, random_rational, rng_for
 from lnnet_construct.theory.registry import Outcome, Param, Theorem
@@ -71,31 +73,35 @@ def _labels(rng, m: int, k: int) -> list[str]:
     return labels
 
 
-def generate_binary(m: int = 12, d: int = 2, seed: int = 0) -> dict:
-    """``m`` distinct random rational points in Q^d with random labels "0"/"1" (both present)."""
+def generate_binary(m: int = 12, d: int = 2, seed: int = 0, eps: Fraction = Fraction(0)) -> dict:
+    """``m`` distinct random rational points in Q^d with random labels "0"/"1" (both present).
+
+    The points and labels depend on ``seed`` only, not on ``eps``.
+    """
     rng = rng_for(BINARY_ID, seed)
     return {"points": _distinct_points(rng, m, d), "labels": _labels(rng, m, 2), "classes": 2,
-            "method": "paper", "seed": seed}
+            "method": "paper", "seed": seed, "eps": Fraction(eps)}
 
 
-def generate_multiclass(m: int = 12, K: int = 3, d: int = 2, seed: int = 0) -> dict:
-    """``m`` distinct random rational points in Q^d with random labels "0".."K-1" (all present)."""
+def generate_multiclass(m: int = 12, K: int = 3, d: int = 2, seed: int = 0, eps: Fraction = Fraction(0)) -> dict:
+    """``m`` distinct random rational points in Q^d with random labels "0".."K-1" (all present), as above."""
     if K > m:
         from lnnet_construct.errors import InputError
 
         raise InputError(f"{MULTI_ID}: K={K} classes need at least K points, got m={m}")
     rng = rng_for(MULTI_ID, seed)
     return {"points": _distinct_points(rng, m, d), "labels": _labels(rng, m, K), "classes": K,
-            "method": "paper", "seed": seed}
+            "method": "paper", "seed": seed, "eps": Fraction(eps)}
 
 
-def _structure_claims(cl: Claims, shape: dict, bound: int, prefix: str = "") -> None:
+def _structure_claims(cl: Claims, shape: dict, bound: int, eps: Fraction, prefix: str = "") -> None:
     depth = shape["depth"]
     cl.add(f"{prefix}depth {depth} <= {bound}", depth <= bound, depth=depth, bound=bound)
     cl.add(f"{prefix}every LayerNorm acts on width 3", all(w == 3 for w in shape["ln_widths"]),
            widths=shape["ln_widths"])
-    cl.add(f"{prefix}every LayerNorm is plain LN (eps = 0, one group, no affine)",
-           all(e == "0" for e in shape["ln_eps"]) and all(g == 1 for g in shape["ln_groups"])
+    e_txt = exact_text(eps)
+    cl.add(f"{prefix}every LayerNorm is plain LN (eps = {e_txt}, one group, no affine)",
+           all(e == e_txt for e in shape["ln_eps"]) and all(g == 1 for g in shape["ln_groups"])
            and not any(shape["ln_affine"]))
 
 
@@ -109,27 +115,35 @@ def _verify_claim(cl: Claims, report, name: str) -> None:
 
 
 def check_construction(instance: dict) -> Outcome:
-    """Build with the proof's construction and certify: depth <= m - K, width 3, every point verified."""
+    """Build with the proof's construction and certify: depth <= m - K, width 3, every point verified.
+
+    The proofs' construction is the ``paper`` method with
+    ``breaker="tilted"``: a blocked step (every same-label pair confused,
+    ``proofs/thm-multiclass.md``) merges a pair by a rotated off-centre fold
+    (Lemmas 2 and 3) rather than MATH.md §3.3's extra monotone layer.
+    """
     from lnnet_construct.construct import build
     from lnnet_construct.errors import ConstructionError
     from lnnet_construct.verify import verify
 
     cl = Claims()
     pts, labels, k = instance["points"], instance["labels"], instance["classes"]
+    eps = Fraction(instance.get("eps", 0))
     m = len(pts)
     try:
-        net = build(pts, labels, method=instance["method"], eps=0, seed=instance["seed"])
+        net = build(pts, labels, method=instance["method"], eps=eps, seed=instance["seed"], breaker="tilted")
     except ConstructionError as e:  # the implemented construction gave up: not proven on this instance
         cl.add("the construction builds a network", False, error=str(e))
         return Outcome(cl.status, f"the construction failed: {e}", {"claims": cl.items, "m": m, "K": k,
                                                                    "seed": instance["seed"]})
     shape = network_shape(net)
-    _structure_claims(cl, shape, m - k)
+    _structure_claims(cl, shape, m - k, eps)
     cl.add("the network decides between exactly the data's classes",
            sorted(map(str, net.classes)) == sorted(set(labels)), classes=[str(c) for c in net.classes])
     report = verify(net, pts, labels)
     _verify_claim(cl, report, f"all {m} points certified with their labels (rigorous)")
-    ev = {"claims": cl.items, "m": m, "K": k, "d": len(pts[0]), "bound": m - k, "depth": shape["depth"],
+    ev = {"claims": cl.items, "m": m, "K": k, "d": len(pts[0]), "eps": exact_text(eps), "bound": m - k,
+          "depth": shape["depth"],
           "method": instance["method"], "seed": instance["seed"], "verify": report.summary()}
     if m <= _SHOW_POINTS:
         ev["points"] = [[exact_text(v) for v in p] for p in pts]
@@ -147,11 +161,12 @@ def check_construction(instance: dict) -> Outcome:
 INDEPENDENT_LIMIT = 512
 
 
-def generate_vc(L: int = 4, d: int = 1, seed: int = 0) -> dict:
-    """The witness :func:`lnnet_construct.theory.vc.shatter` returns (not certified there: the check does it)."""
+def generate_vc(L: int = 4, d: int = 1, seed: int = 0, eps: Fraction = Fraction(0)) -> dict:
+    """The witness :func:`lnnet_construct.theory.vc.shatter` returns at ``eps`` (not certified there: the check does it)."""
     from lnnet_construct.theory.vc import shatter
 
-    return {"L": L, "d": d, "seed": seed, "witness": shatter(depth=L, dim=d, certify=False)}
+    eps = Fraction(eps)
+    return {"L": L, "d": d, "seed": seed, "eps": eps, "witness": shatter(depth=L, dim=d, eps=eps, certify=False)}
 
 
 def check_vc(instance: dict) -> Outcome:
@@ -169,6 +184,7 @@ def check_vc(instance: dict) -> Outcome:
 
     cl = Claims()
     L, d = instance["L"], instance["d"]
+    eps_txt = exact_text(Fraction(instance.get("eps", 0)))
     witness = instance["witness"]
     pts = [tuple(p) for p in witness.points]
     entries = [(tuple(str(v) for v in lab.labels), lab) for lab in witness.labellings]
@@ -185,10 +201,10 @@ def check_vc(instance: dict) -> Outcome:
         shape = network_shape(lab.network)
         depth_max = max(depth_max, shape["depth"])
         if (shape["depth"] > L or any(w != 3 for w in shape["ln_widths"]) or shape["input_dim"] != d
-                or any(e != "0" for e in shape["ln_eps"]) or any(g != 1 for g in shape["ln_groups"])
+                or any(e != eps_txt for e in shape["ln_eps"]) or any(g != 1 for g in shape["ln_groups"])
                 or any(shape["ln_affine"])):
             bad_shape.append(list(labs))
-    cl.add(f"every network has depth <= {L}, width 3, plain LN with eps = 0, input dimension {d}",
+    cl.add(f"every network has depth <= {L}, width 3, plain LN with eps = {eps_txt}, input dimension {d}",
            not bad_shape, max_depth=depth_max, offending=bad_shape[:5])
     rep = verify_witness(witness)
     ok = True if rep.status == "certified" else (False if rep.status == "refuted" else None)
@@ -218,7 +234,7 @@ def check_vc(instance: dict) -> Outcome:
            min_relative_margin=None if worst is None else exact_text(worst))
     summary = (f"N = {n} points shattered by {len(entries)} certified width-3 networks of depth <= {L}"
                if cl.status == "holds" else f"not proven: {', '.join(cl.failed())}")
-    return Outcome(cl.status, summary, {"claims": cl.items, "L": L, "d": d, "N": n,
+    return Outcome(cl.status, summary, {"claims": cl.items, "L": L, "d": d, "N": n, "eps": eps_txt,
                                         "points": [[exact_text(v) for v in p] for p in pts],
                                         "witness_meta": dict(witness.meta)})
 
@@ -226,58 +242,68 @@ def check_vc(instance: dict) -> Outcome:
 THEOREMS = (
     Theorem(
         id=BINARY_ID,
-        title="Theorem 1: projection-merge construction (binary)",
+        title="Projection-merge construction, binary (our Theorem 1)",
         statement=(
             "m distinct points in R^d with any binary labels are classified correctly by a width-3 LN-Net "
-            "with at most m - 2 LN layers (eps = 0). The paper's abstract states O(m) layers; the m - 2 bound "
+            "with at most m - 2 LN layers, for any eps >= 0. The paper's abstract states O(m) layers; the m - 2 bound "
             "and the algorithm (project to a line, fold the leftmost cluster onto the next one with the same "
             "label) are our reconstruction."
         ),
         formula="exists LN-Net f, width 3, depth <= m - 2: sign-decision(f(x_i)) = y_i for i = 1..m",
-        source="paper (abstract): width 3, O(m) layers; the bound m - 2 and the proof are ours (MATH.md §3)",
+        source=("paper (abstract): m samples, any labels, width 3, O(m) LN layers; the bound m - 2, the algorithm "
+                "and the proof are ours (MATH.md §3)"),
         mode="rigorous",
         params=(
             Param("m", 12, 2, 2000, "number of points"),
             Param("d", 2, 1, 20, "input dimension"),
             Param("seed", 0, None, None, "seed of the points and labels"),
+            Param("eps", Fraction(0), Fraction(0), None, "LayerNorm epsilon (exact rational; 1/100000 is torch's default)",
+                  kind="rational"),
         ),
         generate=generate_binary,
         check=check_construction,
     ),
     Theorem(
         id=MULTI_ID,
-        title="Multi-class construction",
+        title="Multi-class construction (our Theorem 2)",
         statement=(
             "m distinct points in R^d with K classes (each present) are classified correctly (argmax of K "
-            "outputs) by a width-3 LN-Net with at most m - K LN layers (eps = 0)."
+            "outputs) by a width-3 LN-Net with at most m - K LN layers, for any eps >= 0."
         ),
         formula="exists LN-Net f, width 3, depth <= m - K: argmax_k f(x_i)_k = y_i for i = 1..m",
-        source="ours (MATH.md §3.3; the 'confusion' case appears in the paper's figure 3 caption)",
+        source=("ours (MATH.md §3.3; the abstract's claim is for any labels, not K classes; context: the paper's "
+                "figure 3 caption names 'the case of confusion in the merging process')"),
         mode="rigorous",
         params=(
             Param("m", 12, 2, 2000, "number of points"),
             Param("K", 3, 2, 50, "number of classes (each is present, so K <= m)"),
             Param("d", 2, 1, 20, "input dimension"),
             Param("seed", 0, None, None, "seed of the points and labels"),
+            Param("eps", Fraction(0), Fraction(0), None, "LayerNorm epsilon (exact rational; 1/100000 is torch's default)",
+                  kind="rational"),
         ),
         generate=generate_multiclass,
         check=check_construction,
     ),
     Theorem(
         id=VC_ID,
-        title="VC-dimension lower bound",
+        title="VC-dimension lower bound (our Theorem 3)",
         statement=(
             "Width-3 LN-Nets with L LN layers shatter L + 2 points: there are N >= L + 2 points in R^d such "
-            "that every one of the 2^N labellings is realised by a width-3 LN-Net of depth <= L. The check "
+            "that every one of the 2^N labellings is realised by a width-3 LN-Net of depth <= L, for any "
+            "eps >= 0. The check "
             "certifies every network of a shattering witness on every point."
         ),
         formula="VCdim(width-3 LN-Nets of depth L) >= L + 2",
-        source="paper (abstract): a VC lower bound exists; the value L + 2 and the witnesses are ours (MATH.md §4)",
+        source=("paper (abstract): a lower bound of the VC dimension of LN-Nets; the value L + 2, the points, the "
+                "witnesses and the proof are ours (MATH.md §4)"),
         mode="rigorous",
         params=(
             Param("L", 3, 0, 12, "number of LN layers"),
             Param("d", 1, 1, 8, "input dimension"),
             Param("seed", 0, None, None, "seed of the independent re-verification sample (only beyond 512 networks)"),
+            Param("eps", Fraction(0), Fraction(0), None, "LayerNorm epsilon (exact rational; 1/100000 is torch's default)",
+                  kind="rational"),
         ),
         generate=generate_vc,
         check=check_vc,

@@ -123,7 +123,7 @@ def check(instance: dict) -> Outcome:
 THEOREMS = (
     Theorem(
         id=ID,
-        title="LN-G amplifies curvature",
+        title="LN-G amplifies curvature (our Theorem 4)",
         statement=(
             "With H(f; x) = sum_i ||Hess f_i(x)||_F^2 and eps = 0: H(LN; x) = 3(d-2)/(d sigma^4) and "
             "H(LN-G; x) = sum_k 3(s-2)/(s sigma_k^4) for groups of size s = d/g. For every x with all "
@@ -131,8 +131,8 @@ THEOREMS = (
             "group variances are equal (and, for s > 2, only then)."
         ),
         formula="H(LN-G_g; x) >= g (d - 2g)/(d - 2) * H(LN; x); '=' iff equal group means and variances (s > 2)",
-        source=("paper (abstract): grouping amplifies nonlinearity; the measure's definition, formulas and "
-                "inequality are ours (MATH.md §7)"),
+        source=("paper (abstract): the nonlinearity of LN can be amplified by group partition; the measure H, "
+                "the formulas, the inequality and the proof are ours (MATH.md §7)"),
         mode="exact",
         params=(
             Param("d", 6, 3, 10, "LayerNorm width (every divisor g with d/g >= 2 is checked)"),

@@ -1,9 +1,18 @@
-r"""``lssr-affine-invariance`` and ``lssr-ln-breaks``: Propositions 1 and 2 of MATH.md §5.
+r"""``lssr-affine-invariance`` and ``lssr-ln-breaks``: the two LSSR statements of MATH.md §5 (ours).
 
 Everything is exact: LSSR values are rationals (or algebraic numbers after a
 LayerNorm) from :mod:`lnnet_construct.theory.ssr`, compared exactly.  The
 base LSSR is cross-checked against an independent formula (sympy's
 pseudo-inverse), and ranks are exact (sympy over QQ).
+
+Minimality of every LSSR is checked three ways, on scatter matrices computed
+here (not by :mod:`~lnnet_construct.theory.ssr`): an exact certificate
+(``S_W - LSSR S_T`` is positive semidefinite, by a rational LDL^T, see
+:func:`is_psd_exact`), an independent optimiser (the generalised
+eigenproblem in mpmath, :func:`mp_minimiser`, whose minimiser is rounded to a
+rational direction and its SSR computed exactly), and exact SSRs at random
+rational directions.  A direction below the LSSR is a refutation; the
+optimiser never decides ``holds``.
 
 Proofs: ``proofs/lssr-affine-invariance.md``, ``proofs/lssr-ln-breaks.md``.
 """
@@ -18,7 +27,8 @@ from lnnet_construct.theory import ssr as ssr_mod
 from lnnet_construct.theory.checks._support import Claims, exact_text, random_rational, rng_for
 from lnnet_construct.theory.registry import Outcome, Param, Theorem
 
-__all__ = ["THEOREMS", "generate_affine", "check_affine", "generate_breaks", "check_breaks", "lssr_pinv"]
+__all__ = ["THEOREMS", "generate_affine", "check_affine", "generate_breaks", "check_breaks", "lssr_pinv",
+           "is_psd_exact", "mp_minimiser", "scatter_exact"]
 
 AFFINE_ID = "lssr-affine-invariance"
 BREAKS_ID = "lssr-ln-breaks"
@@ -49,7 +59,139 @@ def lssr_pinv(x1, x2) -> Fraction:
     return Fraction(int(val.p), int(val.q))
 
 
-# ----------------------------------------------------------------------------- Proposition 1
+# ----------------------------------------------------------------------------- minimality
+
+
+def scatter_exact(x1, x2) -> tuple:
+    """``(S_W, S_T)`` as lists of Fraction rows, computed directly from the definitions (rational points).
+
+    >>> scatter_exact([[0], [2]], [[1]])
+    ([[Fraction(2, 1)]], [[Fraction(2, 1)]])
+    """
+    p1 = [[Fraction(v) for v in p] for p in x1]
+    p2 = [[Fraction(v) for v in p] for p in x2]
+    d = len(p1[0])
+
+    def mean(ps):
+        return [sum((p[j] for p in ps), Fraction(0)) / len(ps) for j in range(d)]
+
+    def scatter(ps, mu):
+        return [[sum(((p[i] - mu[i]) * (p[j] - mu[j]) for p in ps), Fraction(0)) for j in range(d)]
+                for i in range(d)]
+
+    s1, s2 = scatter(p1, mean(p1)), scatter(p2, mean(p2))
+    return ([[a + b for a, b in zip(r1, r2)] for r1, r2 in zip(s1, s2)], scatter(p1 + p2, mean(p1 + p2)))
+
+
+def is_psd_exact(mat) -> bool:
+    """Exact test that a symmetric rational matrix is positive semidefinite (LDL^T with Schur complements).
+
+    A symmetric M is PSD iff either ``M00 > 0`` and the Schur complement
+    ``M' - v v^T / M00`` is PSD, or ``M00 = 0``, the first row is zero and
+    the rest is PSD (a PSD matrix with a zero diagonal entry has a zero row).
+
+    >>> is_psd_exact([[1, 1], [1, 1]]), is_psd_exact([[0, 1], [1, 5]]), is_psd_exact([[2, 1], [1, -1]])
+    (True, False, False)
+    """
+    m = [[Fraction(v) for v in row] for row in mat]
+    while m:
+        a = m[0][0]
+        if a < 0:
+            return False
+        rest = [row[1:] for row in m[1:]]
+        if a == 0:
+            if any(v != 0 for v in m[0][1:]):
+                return False
+            m = rest
+            continue
+        v = m[0][1:]
+        m = [[rest[i][j] - v[i] * v[j] / a for j in range(len(v))] for i in range(len(v))]
+    return True
+
+
+def mp_minimiser(sw, st, dps: int = 40):
+    r"""Minimise ``a^T S_W a / a^T S_T a`` numerically (mpmath), independently of :mod:`.ssr`.
+
+    The range of ``S_T`` (eigenvectors with eigenvalue above ``10^-(dps/2)``
+    of the largest) carries a generalised symmetric eigenproblem
+    ``A y = lambda B y``; with ``B = L L^T`` it is the ordinary one of
+    ``L^-1 A L^-T``.  Returns ``(value, direction)``, floating point
+    (mpmath), or None if ``S_T = 0``.  Never a verdict: the caller rounds the
+    direction to a rational and computes its SSR exactly.
+
+    >>> v, a = mp_minimiser([[1, 0], [0, 2]], [[2, 0], [0, 3]])
+    >>> round(float(v), 12), abs(float(a[1])) < 1e-30   # the minimum 1/2 is at a = e_0
+    (0.5, True)
+    """
+    import mpmath
+
+    ctx = mpmath.mp.clone() if hasattr(mpmath.mp, "clone") else mpmath.MPContext()
+    ctx.dps = dps
+    S = ctx.matrix([[ctx.mpf(Fraction(v).numerator) / Fraction(v).denominator for v in r] for r in st])
+    W = ctx.matrix([[ctx.mpf(Fraction(v).numerator) / Fraction(v).denominator for v in r] for r in sw])
+    d = S.rows
+    ev, Q = ctx.eigsy(S)
+    top = max(abs(ev[i]) for i in range(d))
+    if top == 0:
+        return None
+    keep = [i for i in range(d) if ev[i] > top * ctx.mpf(10) ** (-(dps // 2))]
+    U = ctx.matrix(d, len(keep))
+    for c, i in enumerate(keep):
+        for r in range(d):
+            U[r, c] = Q[r, i]
+    B, A = U.T * S * U, U.T * W * U
+    L = ctx.cholesky(B)
+    Li = ctx.inverse(L)
+    C = Li * A * Li.T
+    C = (C + C.T) / 2
+    lam, Y = ctx.eigsy(C)
+    k = min(range(len(keep)), key=lambda i: lam[i])
+    y = ctx.matrix([Y[i, k] for i in range(len(keep))])
+    a = U * (Li.T * y)
+    return lam[k], [a[i] for i in range(d)]
+
+
+def _quad(m, a):
+    return sum((a[i] * m[i][j] * a[j] for i in range(len(a)) for j in range(len(a))), Fraction(0))
+
+
+def _ssr_exact(sw, st, a):
+    den = _quad(st, a)
+    return None if den == 0 else _quad(sw, a) / den
+
+
+def _minimality_claims(cl: Claims, x1, x2, value, rng, name: str = "X", directions: int = 0) -> None:
+    """Claims that ``value`` is the minimum of SSR_a over all a (see the module docstring)."""
+    import mpmath
+
+    sw, st = scatter_exact(x1, x2)
+    d = len(sw)
+    gap = [[sw[i][j] - value * st[i][j] for j in range(d)] for i in range(d)]
+    cl.add(f"LSSR({name}) is minimal: S_W - LSSR S_T is positive semidefinite (exact LDL^T)", is_psd_exact(gap))
+    if not directions:
+        return
+    found = mp_minimiser(sw, st)
+    if found is not None:
+        val, a = found
+        scale = max(abs(v) for v in a)
+        q = [Fraction(mpmath.nstr(v / scale, 30)).limit_denominator(10**15) for v in a]
+        got = _ssr_exact(sw, st, q)
+        cl.add(f"an independent optimiser (mpmath generalised eigenproblem) finds no direction with SSR below "
+               f"LSSR({name}): its minimiser, rounded to a rational, has exact SSR >= LSSR",
+               None if got is None else got >= value,
+               optimiser_value=mpmath.nstr(val, 20), rounded_ssr_minus_lssr=None if got is None
+               else mpmath.nstr(mpmath.mpf((got - value).numerator) / (got - value).denominator, 5))
+    worst = None
+    for _ in range(directions):
+        a = [random_rational(rng, -3, 3, (1, 2, 3)) for _ in range(d)]
+        r = _ssr_exact(sw, st, a)
+        if r is not None and (worst is None or r < worst):
+            worst = r
+    cl.add(f"{directions} random rational directions: exact SSR_a >= LSSR({name})",
+           None if worst is None else worst >= value, smallest=None if worst is None else exact_text(worst))
+
+
+# ----------------------------------------------------------------------------- affine invariance
 
 
 def _matrix(rng, rows, cols, lo=-3, hi=3):
@@ -113,7 +255,7 @@ def generate_affine(m: int = 8, d: int = 3, seed: int = 0) -> dict:
 
 
 def check_affine(instance: dict) -> Outcome:
-    """Proposition 1 on each map: LSSR(f(X)) >= LSSR(X), equality when W is injective."""
+    """Affine invariance on each map: LSSR(f(X)) >= LSSR(X), equality when W is injective."""
     from lnnet_construct.errors import InputError
 
     cl = Claims()
@@ -124,6 +266,7 @@ def check_affine(instance: dict) -> Outcome:
            lssr=exact_text(base))
     a = ssr_mod.lssr_direction(x1, x2)
     cl.add("the minimum is attained: SSR_a(X) = LSSR(X) at a = lssr_direction(X)", ssr_mod.ssr(x1, x2, a) == base)
+    _minimality_claims(cl, x1, x2, base, rng_for(AFFINE_ID + ":directions", instance["seed"]), directions=64)
     rows, strict = [], 0
     for (name, w, b), probe in zip(instance["maps"], instance["probes"]):
         f1, f2 = _apply(w, b, x1), _apply(w, b, x2)
@@ -138,6 +281,7 @@ def check_affine(instance: dict) -> Outcome:
             continue
         row["after"] = exact_text(after)
         cl.add(f"{name}: LSSR(f(X)) >= LSSR(X)", after >= base, after=exact_text(after), before=exact_text(base))
+        _minimality_claims(cl, f1, f2, after, None, name=f"f(X), {name}")
         if rank == d:
             cl.add(f"{name}: injective, so LSSR(f(X)) = LSSR(X)", after == base)
         strict += after > base
@@ -161,7 +305,7 @@ def check_affine(instance: dict) -> Outcome:
     })
 
 
-# ----------------------------------------------------------------------------- Proposition 2
+# ----------------------------------------------------------------------------- LN breaks the bound
 
 
 def generate_breaks(seed: int = 0) -> dict:
@@ -228,15 +372,16 @@ def check_breaks(instance: dict) -> Outcome:
 THEOREMS = (
     Theorem(
         id=AFFINE_ID,
-        title="Proposition 1: affine maps never lower the LSSR",
+        title="Affine maps never lower the LSSR",
         statement=(
             "For two classes X1, X2 and every affine map f(x) = W x + b (including any composition of linear "
             "layers), LSSR(f(X1), f(X2)) >= LSSR(X1, X2), with equality when W is injective. Linear networks "
             "therefore cannot make data more linearly separable in the LSSR sense."
         ),
         formula="LSSR(W X + b) >= LSSR(X), with '=' if rank W = d; LSSR = 1 - (m1 m2/m) Delta^T S_T^+ Delta",
-        source=("paper (summary/abstract: the SSR/LSSR framework, linear maps cannot go below LSSR); "
-                "definitions and statement ours (MATH.md §5)"),
+        source=("ours (MATH.md §5, its 'Proposition 1': MATH.md's numbering, not the paper's); context: the "
+                "seed's summary names an SSR/LSSR framework, and the seed lists a Proposition 1 of the paper that "
+                "begins with a linear network; its statement, SSR formula and LSSR are not in the seeds"),
         mode="exact",
         params=(
             Param("m", 8, 2, 200, "number of points (both classes non-empty)"),
@@ -248,7 +393,7 @@ THEOREMS = (
     ),
     Theorem(
         id=BREAKS_ID,
-        title="Proposition 2: one LayerNorm lowers the LSSR",
+        title="One LayerNorm lowers the LSSR",
         statement=(
             "There are data and a network with one LN layer whose output has a smaller LSSR than its input: "
             "XOR has LSSR 1 (the class means coincide); rotating by 45 degrees, fixing the second coordinate "
@@ -256,8 +401,9 @@ THEOREMS = (
             "value, so the LSSR drops to 0. The 1-D version: X1 = {-1, 1}, X2 = {0} under v2.LN(t v1 + h v2)."
         ),
         formula="LSSR(XOR) = 1, LSSR(v2.LN(A x + h v2)) = 0; LSSR({-1,1},{0}) = 1 -> 0",
-        source=("paper (summary: LN breaks the linear bound; figure 1: the XOR construction); "
-                "the LSSR values are ours (MATH.md §5)"),
+        source=("ours (MATH.md §5, its 'Proposition 2': MATH.md's numbering, not the paper's); context: the "
+                "seed's summary says the paper shows with SSR/LSSR that LN induces nonlinearity, and its figure 1 "
+                "caption describes solving XOR; the statement, witness and values are ours"),
         mode="exact",
         params=(Param("seed", 0, 0, None, "0: the canonical witness h = 1, eps = 0; other seeds: random rational h > 0, eps >= 0"),),
         generate=generate_breaks,

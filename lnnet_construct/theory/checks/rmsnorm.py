@@ -1,6 +1,6 @@
 r"""``ln-rmsnorm-fold``: folding LayerNorm into RMSNorm (MATH.md §8), exactly.
 
-Four parts:
+Five parts:
 
 1. the identity ``LN_eps(W x + b) = RMS_eps(P W x + P b)`` at random rational
    ``x`` for random rational ``W, b`` and ``eps`` (zero and positive), proven
@@ -12,7 +12,15 @@ Four parts:
    layer has a second consumer;
 3. exact output equality of the folded graph at random rational inputs;
 4. that the two negative examples are genuine: forcing the fold anyway
-   changes an output at some rational input (decided exactly).
+   changes an output at some rational input (decided exactly);
+5. random computation graphs (:func:`random_dag`, networkx DAGs of every
+   node kind) against numeric equivalence: every node the rules call
+   zero-mean sums to 0, and folding (all LNs at once, and each foldable LN
+   alone) leaves every output unchanged, at ``m`` rational inputs.  Each
+   comparison is first made with arb balls (disjoint balls: a certified
+   difference, so ``fails``) and then proven equal exactly.  Refused LNs are
+   forced too; how many of those change an output is evidence only (the
+   rules are sufficient, not necessary).
 
 Proof: ``proofs/ln-rmsnorm-fold.md``.
 """
@@ -24,12 +32,17 @@ from fractions import Fraction
 import networkx as nx
 
 from lnnet_construct.theory import rmsnorm_fold as rf
-from lnnet_construct.theory.checks._support import Claims, exact_text, random_rational, rng_for
+from lnnet_construct.theory.checks._support import Claims, all3, exact_text, random_rational, rng_for
 from lnnet_construct.theory.registry import Outcome, Param, Theorem
 
-__all__ = ["THEOREMS", "generate", "check", "residual_graph", "relu_graph", "shared_bias_graph"]
+__all__ = ["THEOREMS", "generate", "check", "residual_graph", "relu_graph", "shared_bias_graph", "random_dag"]
 
 ID = "ln-rmsnorm-fold"
+#: Random computation graphs per instance, and their number of non-input, non-output nodes.
+RANDOM_DAGS = 16
+DAG_SIZES = (4, 8)
+#: At most this many LN/RMSNorm nodes on any path of a random DAG (nested radicals slow exact evaluation).
+MAX_NORMS = 2
 
 
 def _mat(rng, rows, cols):
@@ -38,6 +51,107 @@ def _mat(rng, rows, cols):
 
 def _vec(rng, n):
     return [random_rational(rng, -3, 3, (1, 2, 3)) for _ in range(n)]
+
+
+def _center_cols(w):
+    d = len(w)
+    means = [sum((r[j] for r in w), Fraction(0)) / d for j in range(len(w[0]))]
+    return [[e - mu for e, mu in zip(r, means)] for r in w]
+
+
+#: Node kinds drawn by :func:`random_dag` (linear and LN twice as often).
+_DAG_KINDS = ("linear", "linear", "layernorm", "layernorm", "relu", "add", "scale", "rmsnorm")
+
+
+def random_dag(rng, n_in: int = 2, size: int = 6, eps_choices=(Fraction(1, 100000), Fraction(1, 3))) -> nx.DiGraph:
+    """A random valid computation graph: ``size`` nodes of every kind after one input, outputs on the sinks.
+
+    Linear layers are centered (columns and bias), half-centered (columns
+    only) or not; LNs and RMSNorms have no affine map, a uniform one or a
+    random one, and ``eps`` from ``eps_choices`` (positive, so a ReLU that
+    zeroes a vector leaves them defined), at most :data:`MAX_NORMS` on a path; ``add`` sums two nodes of one
+    width; ``scale`` may take a width-1 node on its scalar port.  Every sink
+    gets an output, and some inner nodes a second one (another consumer,
+    which can block centering).
+
+    >>> import random
+    >>> from lnnet_construct.theory.rmsnorm_fold import validate_graph
+    >>> g = random_dag(random.Random(0))
+    >>> len(validate_graph(g)) > 6 and any(a["kind"] == "output" for _, a in g.nodes(data=True))
+    True
+    """
+    g = nx.DiGraph()
+    g.add_node("x", kind="input", dim=n_in)
+    width = {"x": n_in}
+    depth = {"x": 0}   # normalisations on the longest path: at most MAX_NORMS (exact evaluation cost)
+    k = 0
+    while k < size:
+        kind = rng.choice(_DAG_KINDS)
+        pool = list(width)
+        name = f"{kind[:3]}{k}"
+        if kind == "linear":
+            u = rng.choice(pool)
+            out = rng.choice((1, 2, 3, 3, 4))
+            w, b = _mat(rng, out, width[u]), _vec(rng, out)
+            r = rng.random()
+            if r < 0.25:
+                w = _center_cols(w)
+                mb = sum(b, Fraction(0)) / out
+                b = [e - mb for e in b]
+            elif r < 0.4:
+                w = _center_cols(w)
+            g.add_node(name, kind="linear", weight=w, bias=b)
+            g.add_edge(u, name)
+            width[name] = out
+        elif kind in ("layernorm", "rmsnorm"):
+            cand = [u for u in pool if width[u] >= 2 and depth[u] < MAX_NORMS]
+            if not cand:
+                continue
+            lin = [u for u in cand if g.nodes[u]["kind"] in ("linear", "add", "layernorm")]
+            u = rng.choice(lin if lin and rng.random() < 0.7 else cand)   # foldable shapes more often
+            d = width[u]
+            attrs = {"eps": rng.choice(eps_choices)}
+            r = rng.random()
+            if r < 0.2:
+                attrs.update(weight=[Fraction(2)] * d, bias=[Fraction(0)] * d)
+            elif r < 0.35:
+                attrs.update(weight=_vec(rng, d), bias=_vec(rng, d))
+            g.add_node(name, kind=kind, **attrs)
+            g.add_edge(u, name)
+            width[name] = d
+        elif kind == "relu":
+            u = rng.choice(pool)
+            g.add_node(name, kind="relu")
+            g.add_edge(u, name)
+            width[name] = width[u]
+        elif kind == "add":
+            by_width: dict = {}
+            for u in pool:
+                by_width.setdefault(width[u], []).append(u)
+            groups = [v for v in by_width.values() if len(v) >= 2]
+            if not groups:
+                continue
+            us = rng.sample(rng.choice(groups), 2)
+            g.add_node(name, kind="add")
+            for u in us:
+                g.add_edge(u, name)
+            width[name] = width[us[0]]
+        else:  # scale
+            u = rng.choice(pool)
+            g.add_node(name, kind="scale", factor=random_rational(rng, -2, 2, (1, 2)) or Fraction(1))
+            g.add_edge(u, name)
+            width[name] = width[u]
+            ones = [v for v in pool if width[v] == 1 and v != u]
+            if ones and rng.random() < 0.5:
+                g.add_edge(rng.choice(ones), name, port="scalar")
+        depth[name] = max(depth[u] for u in g.predecessors(name)) + (kind in ("layernorm", "rmsnorm"))
+        k += 1
+    sinks = [n for n in list(g) if g.out_degree(n) == 0 and n != "x"]
+    extra = [n for n in list(g) if n != "x" and n not in sinks and rng.random() < 0.1]
+    for i, n in enumerate(sinks + extra):
+        g.add_node(f"out{i}", kind="output")
+        g.add_edge(n, f"out{i}")
+    return g
 
 
 def residual_graph(rng, n: int, d: int, eps) -> nx.DiGraph:
@@ -98,11 +212,14 @@ def shared_bias_graph(rng, n: int, d: int, eps) -> nx.DiGraph:
 
 
 def generate(d: int = 4, m: int = 3, seed: int = 0) -> dict:
-    """Random rational layers of width ``d``, graphs, and ``m`` rational inputs in Q^2."""
+    """Random rational layers of width ``d``, graphs, :data:`RANDOM_DAGS` random DAGs and ``m`` inputs in Q^2."""
     rng = rng_for(ID, seed)
     n = 2
     eps = random_rational(rng, 1, 2, (2, 3, 5))
+    drng = rng_for(ID + ":dags", seed)
+    dags = [random_dag(drng, n, drng.randint(*DAG_SIZES)) for _ in range(RANDOM_DAGS)]
     return {
+        "dags": dags,
         "d": d, "seed": seed, "eps": eps,
         "identity": [(_mat(rng, d, n), _vec(rng, d), e) for e in (Fraction(0), eps)],
         "inputs": [_vec(rng, n) for _ in range(m)],
@@ -121,6 +238,104 @@ def _same(u, v, A) -> bool:
 def _outputs_equal(g, h, x, A) -> bool:
     og, oh = rf.evaluate_graph(g, x, A), rf.evaluate_graph(h, x, A)
     return og.keys() == oh.keys() and all(_same(og[k], oh[k], A) for k in og)
+
+
+def _equal_outputs(g, h, x) -> bool | None:
+    """Do ``g`` and ``h`` give the same outputs at ``x``?  arb balls refute, exact arithmetic proves.
+
+    None if undecided (a ReLU sign or a difference the exact arithmetic cannot settle).
+    """
+    from lnnet_construct.arith import Sign, get_arith
+    from lnnet_construct.errors import ArithmeticUndecided
+
+    B = get_arith("arb", 256)
+    try:
+        with B.active():
+            og, oh = rf.evaluate_graph(g, x, B), rf.evaluate_graph(h, x, B)
+            if og.keys() != oh.keys():
+                return False
+            if any(B.sign(a - b) in (Sign.POSITIVE, Sign.NEGATIVE) for k in og for a, b in zip(og[k], oh[k])):
+                return False
+    except ArithmeticUndecided:
+        pass  # a ReLU input near 0: decide exactly
+    try:
+        return _outputs_equal(g, h, x, get_arith("exact"))
+    except ArithmeticUndecided:
+        return None
+
+
+def _fold_one(g, ln, to_center):
+    """``g`` with only ``ln`` replaced by RMSNorm and ``to_center`` centered."""
+    h = g.copy()
+    h.nodes[ln]["kind"] = "rmsnorm"
+    for lin in to_center:
+        h.nodes[lin]["weight"], h.nodes[lin]["bias"] = rf.center_affine(h.nodes[lin]["weight"], h.nodes[lin]["bias"])
+    return h
+
+
+def _with_taps(g, nodes):
+    """A copy of ``g`` with an extra output on each of ``nodes`` (zero-mean rules do not look at consumers)."""
+    h = g.copy()
+    for n in nodes:
+        h.add_node(("tap", n), kind="output")
+        h.add_edge(n, ("tap", n))
+    return h
+
+
+def _random_dag_claims(cl: Claims, dags, xs) -> dict:
+    from lnnet_construct.arith import Sign, get_arith
+    from lnnet_construct.errors import ArithmeticUndecided
+
+    A = get_arith("exact")
+    stats = {"graphs": len(dags), "layernorms": 0, "folded": 0, "refused": 0,
+             "refused_and_forcing_changes_an_output": 0, "zero_mean_nodes": 0}
+    zm_ok, full_ok, single_ok, bad = [], [], [], []
+    for i, g in enumerate(dags):
+        zm = rf.zero_mean_nodes(g)
+        stats["zero_mean_nodes"] += len(zm)
+        if zm:
+            tapped = _with_taps(g, sorted(zm, key=repr))
+            for x in xs:
+                try:
+                    outs = rf.evaluate_graph(tapped, x, A)
+                    ok = all(A.sign(A.fsum(outs[("tap", n)])) is Sign.ZERO for n in zm)
+                except ArithmeticUndecided:
+                    ok = None
+                zm_ok.append(ok)
+                if ok is False:
+                    bad.append({"graph": i, "what": "a zero-mean node does not sum to 0", "x": list(map(str, x))})
+        dec = rf.find_foldable_layernorms(g)
+        stats["layernorms"] += len(dec)
+        h = rf.fold_layernorms(g)
+        for x in xs:
+            ok = _equal_outputs(g, h, x)
+            full_ok.append(ok)
+            if ok is False:
+                bad.append({"graph": i, "what": "folding all foldable LNs changes an output", "x": list(map(str, x))})
+        for ln, d in dec.items():
+            if d.foldable:
+                stats["folded"] += 1
+                one = _fold_one(g, ln, d.to_center)
+                for x in xs:
+                    ok = _equal_outputs(g, one, x)
+                    single_ok.append(ok)
+                    if ok is False:
+                        bad.append({"graph": i, "what": f"folding {ln!r} alone changes an output",
+                                    "x": list(map(str, x))})
+            else:
+                stats["refused"] += 1
+                lins = [s for s in d.sources if g.nodes[s]["kind"] == "linear"]
+                forced = _fold_one(g, ln, lins)
+                if any(_equal_outputs(g, forced, x) is False for x in xs):
+                    stats["refused_and_forcing_changes_an_output"] += 1
+    n = len(dags)
+    cl.add(f"{n} random DAGs: every node the rules call zero-mean sums to 0 at {len(xs)} rational inputs "
+           "(exact)", all3(zm_ok) if zm_ok else True, checked=len(zm_ok))
+    cl.add(f"{n} random DAGs: folding every foldable LN leaves every output unchanged at {len(xs)} rational "
+           "inputs (arb refutes, exact proves)", all3(full_ok), checked=len(full_ok))
+    cl.add(f"{n} random DAGs: folding each foldable LN alone leaves every output unchanged", all3(single_ok)
+           if single_ok else True, checked=len(single_ok), counterexamples=bad[:5])
+    return stats
 
 
 def _force(g, to_center=()):
@@ -181,10 +396,14 @@ def check(instance: dict) -> Outcome:
     changes_raw = any(not _same(rf.evaluate_graph(s, x, A)["raw"], rf.evaluate_graph(forced, x, A)["raw"], A)
                       for x in xs)
     cl.add("forcing it keeps the LN output but changes the other consumer's output", keeps_ln and changes_raw)
+    dag_stats = _random_dag_claims(cl, instance.get("dags", ()), xs)
     summary = ("identity exact; detection right on 3 graphs; folded outputs exactly equal; both negative "
-               "examples genuine" if cl.status == "holds" else f"not proven: {', '.join(cl.failed())}")
+               f"examples genuine; {dag_stats['folded']} of {dag_stats['layernorms']} LNs folded in "
+               f"{dag_stats['graphs']} random DAGs, outputs unchanged"
+               if cl.status == "holds" else f"not proven: {', '.join(cl.failed())}")
     return Outcome(cl.status, summary, {
         "claims": cl.items, "d": instance["d"], "seed": instance["seed"], "eps": exact_text(instance["eps"]),
+        "random_dags": dag_stats,
         "inputs": [[exact_text(v) for v in x] for x in xs],
     })
 
