@@ -6,14 +6,16 @@ point rigorously, and writes into ``DIR``:
 
 * ``<name>.network.json`` — the exact network (format v1);
 * ``<name>.certificate.json`` — a certificate re-checkable with ``lnnet verify --replay``;
-* ``<name>.regions.png`` — decision regions with the data;
+* ``<name>.regions.png`` — decision regions with the data (float64 evaluation, not certified);
 * ``<name>.folds.png`` — the points' scalar moving through the folds, layer by layer;
-* ``<name>.history.png`` — the merge history graph;
+* ``<name>.history.png`` — the merge history: clusters and label runs per layer;
+* ``index.html`` — every picture on one page, with a caption each;
 * ``summary.json``.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 import time
@@ -94,10 +96,11 @@ def run(args) -> int:
             summary["ok"] = False
     summary.setdefault("ok", True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "index.html").write_text(index_html(summary), encoding="utf-8")
     if args.json:
         print_json(summary)
     else:
-        _say(False, f"wrote {out}/ (summary.json lists the files)")
+        _say(False, f"wrote {out}/ (open index.html for the pictures; summary.json lists the files)")
     return 0 if summary["ok"] else 1
 
 
@@ -113,17 +116,61 @@ def _plots_or_none(quiet):
     return plot
 
 
+#: The pictures of each data set: file suffix and one-line caption.
+PICTURES = (
+    ("regions", "Decision regions on a grid, with the data on top: float64 evaluation (not certified); "
+                "the certificate covers the data points only."),
+    ("folds", "Each point's scalar through the folds, layer by layer: float64 evaluation (not certified)."),
+    ("history", "Merge history: clusters and label runs after each layer, down to one run per class."),
+)
+
+
 def _write_plots(plot, name, net, pts, result, out: Path):
     import matplotlib.pyplot as plt
 
+    makers = {
+        "regions": lambda: plot.plot_decision_regions(net, pts.points, pts.labels, title=f"{name}: decision regions"),
+        "folds": lambda: plot.plot_fold_trajectory(net, pts.points, pts.labels, title=f"{name}: points through the folds"),
+        "history": lambda: plot.plot_merge_history(result.history, title=f"{name}: merge history"),
+    }
     written = []
-    for suffix, make in (
-        ("regions", lambda: plot.plot_decision_regions(net, pts.points, pts.labels, title=f"{name}: decision regions")),
-        ("folds", lambda: plot.plot_fold_trajectory(net, pts.points, pts.labels)),
-        ("history", lambda: plot.plot_merge_history(result.history)),
-    ):
-        fig = make()
+    for suffix, _ in PICTURES:
+        fig = makers[suffix]()
         fig.savefig(out / f"{name}.{suffix}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
         written.append(f"{name}.{suffix}.png")
     return written
+
+
+def index_html(summary: dict) -> str:
+    """A self-contained HTML page showing every picture listed in ``summary``, each with a caption.
+
+    Examples
+    --------
+    >>> page = index_html({"datasets": {"d": {"points": 4, "ln_layers": 1, "verified": 4, "refuted": 0,
+    ...     "inconclusive": 0, "min_relative_margin": 0.5, "files": ["d.network.json", "d.regions.png"]}}})
+    >>> '<img src="d.regions.png"' in page, "not certified" in page
+    (True, True)
+    """
+    captions = dict(PICTURES)
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>lnnet demo</title>',
+             "<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
+             "figure{margin:1em 0}img{max-width:100%}figcaption{color:#444}</style></head><body>",
+             "<h1>lnnet demo</h1>",
+             "<p>Width-3 LayerNorm networks built and certified for bundled data. The certificates cover "
+             "the data points; the pictures are float64 evaluations and are not certified.</p>"]
+    for name, d in summary["datasets"].items():
+        e = html.escape
+        parts.append(f"<h2>{e(name)}</h2>")
+        parts.append(f"<p>{d['points']} points, {d['ln_layers']} LayerNorm layers; {d['verified']} verified, "
+                     f"{d['refuted']} refuted, {d['inconclusive']} inconclusive; smallest certified relative "
+                     f"margin {d['min_relative_margin']:.3g}.</p>")
+        links = [f'<a href="{e(f)}">{e(f)}</a>' for f in d["files"] if not f.endswith(".png")]
+        parts.append("<p>Files: " + ", ".join(links) + "</p>")
+        for f in d["files"]:
+            if f.endswith(".png"):
+                kind = f[len(name) + 1:-len(".png")]
+                parts.append(f'<figure><img src="{e(f)}" alt="{e(name)} {e(kind)}">'
+                             f"<figcaption>{e(captions.get(kind, kind))}</figcaption></figure>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
