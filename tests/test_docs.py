@@ -17,13 +17,11 @@ SPEC = ROOT.parent / "shared" / "spec"  # the project's specification, beside th
 HOWTOS = sorted(p for p in (DOCS / "howto").glob("*.md") if p.name != "index.md")
 
 
-@pytest.fixture(scope="module")
-def html(tmp_path_factory):
+def _build(out: Path, execute: str) -> Path:
     missing = [m for m in ("sphinx", "myst_nb") if importlib.util.find_spec(m) is None]
     if missing:
         pytest.skip(f"the docs extra is not installed ({', '.join(missing)})")
-    out = tmp_path_factory.mktemp("docs")
-    env = dict(os.environ, LNNET_DOCS_EXECUTE="off", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, LNNET_DOCS_EXECUTE=execute, PYTHONPATH=str(ROOT))
     # no proxy can help: a build that tried the network would fail here instead of hanging
     env.update(http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9", no_proxy="")
     run = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", str(DOCS),
@@ -31,6 +29,21 @@ def html(tmp_path_factory):
                          capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stderr[-4000:]
     return out / "html"
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("docs"), "off")
+
+
+@pytest.mark.slow
+def test_the_notebooks_render_with_their_outputs(tmp_path):
+    html = _build(tmp_path, "force")     # the default build: every notebook runs in a kernel
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        page = (html / "_generated" / "notebooks" / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert "cell_output" in page, nb.name
+        assert "Traceback" not in page, nb.name
+    assert any((html / "_images").glob("*.png"))
 
 
 def _text(page: Path) -> str:
