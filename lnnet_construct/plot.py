@@ -400,11 +400,18 @@ def _value_key(node, data):
         return (1, 0.0, str(node))
 
 
-def _check_digraph(graph):
+def _nodes_by_layer(graph) -> dict:
+    """``{layer: [(node, data), ...]}``, each layer sorted by value; the layer is the ``layer`` (or ``step``)
+    attribute, else the node's topological generation."""
     import networkx as nx
 
     if not isinstance(graph, nx.DiGraph):
         raise InputError(f"expected a networkx DiGraph, got {type(graph).__name__}")
+    gen_of = {n: k for k, gen in enumerate(nx.topological_generations(graph)) for n in gen}
+    by_layer: dict = {}
+    for n, data in graph.nodes(data=True):
+        by_layer.setdefault(data.get("layer", data.get("step", gen_of[n])), []).append((n, data))
+    return {x: sorted(nodes, key=lambda nd: _value_key(*nd)) for x, nodes in sorted(by_layer.items())}
 
 
 def merge_history_counts(graph) -> dict:
@@ -413,8 +420,8 @@ def merge_history_counts(graph) -> dict:
     A node's layer is its ``layer`` attribute (else its topological
     generation); its class is ``class``, ``cls`` or ``label``.  The runs of a
     layer are the maximal blocks of one class when its clusters are sorted by
-    ``value``: a layer with ``r`` runs needs at least ``r - 1`` boundaries, so
-    the construction is done when one run per class is left (MATH.md §3.1).
+    ``value``; the construction is done when one run per class is left
+    (MATH.md §3.1).
 
     Returns
     -------
@@ -429,21 +436,13 @@ def merge_history_counts(graph) -> dict:
     >>> {k: v.tolist() for k, v in merge_history_counts(g).items()}
     {'layer': [0, 1], 'clusters': [3, 2], 'runs': [3, 2]}
     """
-    import networkx as nx
-
-    _check_digraph(graph)
-    gen_of = {n: k for k, gen in enumerate(nx.topological_generations(graph)) for n in gen}
-    by_layer: dict = {}
-    for n, data in graph.nodes(data=True):
-        by_layer.setdefault(int(data.get("layer", data.get("step", gen_of[n]))), []).append((n, data))
-    layers = sorted(by_layer)
+    by_layer = _nodes_by_layer(graph)
     clusters, runs = [], []
-    for x in layers:
-        nodes = [d for _, d in sorted(by_layer[x], key=lambda nd: _value_key(*nd))]
-        classes = [_node_class(d) for d in nodes]
+    for nodes in by_layer.values():
+        classes = [_node_class(d) for _, d in nodes]
         clusters.append(len(nodes))
-        runs.append(1 + sum(a != b for a, b in zip(classes, classes[1:])) if classes else 0)
-    return {"layer": np.array(layers, dtype=np.int64), "clusters": np.array(clusters, dtype=np.int64),
+        runs.append(1 + sum(a != b for a, b in zip(classes, classes[1:])))
+    return {"layer": np.array(list(by_layer), dtype=np.int64), "clusters": np.array(clusters, dtype=np.int64),
             "runs": np.array(runs, dtype=np.int64)}
 
 
@@ -507,9 +506,7 @@ def plot_merge_graph(graph, *, ax=None, title: str | None = None, max_nodes: int
         If ``graph`` is not a DiGraph or has more than ``max_nodes`` nodes.
     """
     _mpl()
-    import networkx as nx
-
-    _check_digraph(graph)
+    by_layer = _nodes_by_layer(graph)
     if graph.number_of_nodes() > max_nodes:
         raise InputError(f"the merge history has {graph.number_of_nodes()} nodes, more than max_nodes={max_nodes} "
                          "can show readably; use plot_merge_history for a summary")
@@ -517,23 +514,11 @@ def plot_merge_graph(graph, *, ax=None, title: str | None = None, max_nodes: int
     if graph.number_of_nodes() == 0:
         ax.set_title("empty merge history")
         return fig
-    gen_of = {}
-    for k, gen in enumerate(nx.topological_generations(graph)):
-        for n in gen:
-            gen_of[n] = k
     pos = {}
-    by_layer: dict = {}
-    for n, data in graph.nodes(data=True):
-        x = data.get("layer", data.get("step", gen_of[n]))
-        by_layer.setdefault(x, []).append(n)
     for x, nodes in by_layer.items():
-        for j, n in enumerate(sorted(nodes, key=lambda n: _value_key(n, graph.nodes[n]))):
-            v = graph.nodes[n].get("value", graph.nodes[n].get("position"))
-            try:
-                y = float(v)
-            except (TypeError, ValueError):
-                y = float(j)
-            pos[n] = (float(x), y)
+        for j, (n, data) in enumerate(nodes):
+            key = _value_key(n, data)
+            pos[n] = (float(x), key[1] if key[0] == 0 else float(j))
     classes = sorted({str(d.get("class", d.get("cls", ""))) for _, d in graph.nodes(data=True)})
     colour = {c: _COLOURS[i % len(_COLOURS)] for i, c in enumerate(classes)}
     for u, v in graph.edges():
