@@ -10,7 +10,7 @@ point rigorously, and writes into ``DIR``:
 * ``<name>.folds.png`` — the points' scalar moving through the folds, layer by layer;
 * ``<name>.history.png`` — the merge history: clusters and label runs per layer;
 * ``index.html`` — every picture on one page, with a caption each;
-* ``summary.json``.
+* ``summary.json`` — the numbers, the files and the pictures' captions.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def run(args) -> int:
              f"{report.inconclusive} inconclusive in {t_verify:.2f}s; "
              f"smallest certified relative margin {float(report.min_relative_margin):.3g}")
         files = [f"{name}.network.json", f"{name}.certificate.json"]
-        if plots is not None:
-            files += _write_plots(plots, name, net, pts, result, out)
+        pictures = _write_plots(plots, name, net, pts, result, out) if plots is not None else []
+        files += [p["file"] for p in pictures]
         summary["datasets"][name] = {
             "points": len(pts),
             "ln_layers": net.depth,
@@ -91,6 +91,7 @@ def run(args) -> int:
             "build_seconds": round(t_build, 3),
             "verify_seconds": round(t_verify, 3),
             "files": files,
+            "pictures": pictures,
         }
         if report.exit_code != 0:
             summary["ok"] = False
@@ -134,43 +135,43 @@ def _write_plots(plot, name, net, pts, result, out: Path):
         "history": lambda: plot.plot_merge_history(result.history, title=f"{name}: merge history"),
     }
     written = []
-    for suffix, _ in PICTURES:
+    for suffix, caption in PICTURES:
         fig = makers[suffix]()
         fig.savefig(out / f"{name}.{suffix}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
-        written.append(f"{name}.{suffix}.png")
+        written.append({"file": f"{name}.{suffix}.png", "caption": caption})
     return written
 
 
 def index_html(summary: dict) -> str:
-    """A self-contained HTML page showing every picture listed in ``summary``, each with a caption.
+    """A self-contained HTML page showing every picture listed in ``summary``, each with its caption.
 
     Examples
     --------
     >>> page = index_html({"datasets": {"d": {"points": 4, "ln_layers": 1, "verified": 4, "refuted": 0,
-    ...     "inconclusive": 0, "min_relative_margin": 0.5, "files": ["d.network.json", "d.regions.png"]}}})
-    >>> '<img src="d.regions.png"' in page, "not certified" in page
+    ...     "inconclusive": 0, "min_relative_margin": 0.5, "files": ["d.network.json", "d.regions.png"],
+    ...     "pictures": [{"file": "d.regions.png", "caption": "float64 evaluation (not certified)"}]}}})
+    >>> '<img src="d.regions.png"' in page, "<figcaption>float64 evaluation (not certified)</figcaption>" in page
     (True, True)
     """
-    captions = dict(PICTURES)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>lnnet demo</title>',
              "<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
              "figure{margin:1em 0}img{max-width:100%}figcaption{color:#444}</style></head><body>",
              "<h1>lnnet demo</h1>",
              "<p>Width-3 LayerNorm networks built and certified for bundled data. The certificates cover "
              "the data points; the pictures are float64 evaluations and are not certified.</p>"]
+    e = html.escape
+    if not any(d.get("pictures") for d in summary["datasets"].values()):
+        parts.append("<p>No pictures: matplotlib is not installed (pip install 'lnnet_construct[plot]').</p>")
     for name, d in summary["datasets"].items():
-        e = html.escape
         parts.append(f"<h2>{e(name)}</h2>")
         parts.append(f"<p>{d['points']} points, {d['ln_layers']} LayerNorm layers; {d['verified']} verified, "
                      f"{d['refuted']} refuted, {d['inconclusive']} inconclusive; smallest certified relative "
                      f"margin {d['min_relative_margin']:.3g}.</p>")
         links = [f'<a href="{e(f)}">{e(f)}</a>' for f in d["files"] if not f.endswith(".png")]
         parts.append("<p>Files: " + ", ".join(links) + "</p>")
-        for f in d["files"]:
-            if f.endswith(".png"):
-                kind = f[len(name) + 1:-len(".png")]
-                parts.append(f'<figure><img src="{e(f)}" alt="{e(name)} {e(kind)}">'
-                             f"<figcaption>{e(captions.get(kind, kind))}</figcaption></figure>")
+        for pic in d.get("pictures", []):
+            parts.append(f'<figure><img src="{e(pic["file"])}" alt="{e(pic["caption"])}">'
+                         f"<figcaption>{e(pic['caption'])}</figcaption></figure>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
