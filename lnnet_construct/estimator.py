@@ -9,7 +9,7 @@ class with the same methods and ``get_params``/``set_params``.
 * ``fit(X, y)`` builds an exact width-3 LN-Net that classifies every training
   point (:func:`lnnet_construct.construct.build`).  ``X`` holds ints,
   ``Fraction``\ s, exact number strings, or floats taken as their **exact
-  binary values** (``0.1`` is ``3602879701896397/2^55``, not ``1/10``).
+  binary values** (``0.1`` is the double nearest to 1/10, not ``1/10``).
   Python lists are read cell by cell, so a list mixing floats, big ints and
   strings keeps every value exact.  With scikit-learn, ``X`` and ``y`` are
   checked by ``sklearn.utils.validation`` (shapes, NaN/inf, sparse input,

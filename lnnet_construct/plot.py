@@ -1,4 +1,4 @@
-r"""Figures: decision regions, the fold on the circle, trajectories through the folds, margins against depth.
+r"""Figures: decision regions, the fold on the circle, trajectories through the folds, margins against depth, merge history.
 
 matplotlib is optional (``pip install 'lnnet_construct[plot]'``); it is
 imported on first use, and a missing install raises
@@ -13,7 +13,9 @@ titles say so; the certified numbers come from :mod:`lnnet_construct.verify`
 
 The data behind each figure is available from a plain function, so it can
 be tested and reused: :func:`decision_grid`, :func:`fold_trajectories`,
-:func:`layer_gaps`, :func:`fold_on_circle_data`.
+:func:`layer_gaps`, :func:`fold_on_circle_data`, :func:`merge_history_counts`.
+Layer axes get at most about ten integer ticks, so the figures stay
+readable at any depth.
 
 Examples
 --------
@@ -42,7 +44,9 @@ __all__ = [
     "plot_fold_trajectory",
     "layer_gaps",
     "plot_margin_vs_depth",
+    "merge_history_counts",
     "plot_merge_history",
+    "plot_merge_graph",
     "fold_on_circle_data",
     "plot_fold_on_circle",
     "xor_example",
@@ -239,24 +243,56 @@ def fold_trajectories(network: Network, points) -> np.ndarray:
 
 
 def plot_fold_trajectory(network: Network, points, labels, *, ax=None, title: str | None = None):
-    """Each point's scalar through the folds (:func:`fold_trajectories`), coloured by label."""
+    """Each point's scalar through the folds (:func:`fold_trajectories`), coloured by label.
+
+    One line collection per class, so the figure stays light at any depth;
+    markers only on short, sparse plots, and at most about ten integer ticks
+    on the layer axis.
+
+    Examples
+    --------
+    >>> from lnnet_construct.fold import fold_network
+    >>> net = fold_network([1], [(k, 1) for k in range(300)], ("sign", 4, 1), classes=["a", "b"])
+    >>> fig = plot_fold_trajectory(net, [[0], [1], [2]], ["a", "b", "a"])
+    >>> len(fig.axes[0].get_xticks()) <= 12
+    True
+    """
     _mpl()
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
     fig, ax = _new_axes(ax, figsize=(6.5, 4.5))
     T = fold_trajectories(network, points)
-    idx = _label_index(network, labels)
-    layers = np.arange(T.shape[1])
-    seen = set()
-    for row, c in zip(T, idx):
+    idx = np.array(_label_index(network, labels))
+    layers = np.arange(T.shape[1], dtype=np.float64)
+    # markers help on a few short lines only; on deep or crowded plots they hide the lines
+    markers = T.shape[1] <= 30 and T.shape[0] <= 60
+    alpha = 0.6 if T.shape[0] <= 60 else 0.3
+    handles = []
+    for c in sorted(set(idx.tolist())):
+        rows = T[idx == c]
         colour = _COLOURS[c % len(_COLOURS)] if c >= 0 else "k"
-        lab = None if c in seen else str(network.classes[c]) if c >= 0 else "(not a class)"
-        seen.add(c)
-        ax.plot(layers, row, "-o", color=colour, alpha=0.6, markersize=3, linewidth=1, label=lab)
+        ax.add_collection(LineCollection([np.column_stack([layers, r]) for r in rows], colors=colour,
+                                         linewidths=1, alpha=alpha))
+        if markers:
+            ax.plot(np.tile(layers, len(rows)), rows.ravel(), "o", color=colour, alpha=alpha, markersize=3)
+        name = str(network.classes[c]) if c >= 0 else "(not a class)"
+        handles.append(Line2D([], [], color=colour, marker="o" if markers else None, label=name))
+    _integer_axis(ax.xaxis)
+    ax.autoscale_view()
+    ax.set_xlim(layers[0] - 0.02 * max(layers[-1], 1), layers[-1] + 0.02 * max(layers[-1], 1))
     ax.set_xlabel("layer (0: projection $t - c_1$; $k$: $\\tau = v_2\\cdot y$ after LayerNorm $k$)")
     ax.set_ylabel("scalar")
-    ax.set_xticks(layers)
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(handles=handles, loc="best", fontsize=8)
     ax.set_title((title + "\n" if title else "points through the folds\n") + NOT_CERTIFIED, fontsize=9)
     return fig
+
+
+def _integer_axis(axis, nbins=10):
+    # one tick per layer overlaps beyond ~20 layers; at most nbins integer ticks at any depth
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=nbins, integer=True))
 
 
 # --------------------------------------------------------------------------
@@ -334,14 +370,13 @@ def plot_margin_vs_depth(network: Network | None = None, points=None, labels=Non
         g = layer_gaps(network, points, labels)
         depth, margin, bits = g["layer"], g["relative_gap"], g["bits"]
         xlabel, mlabel, tag = "layer (fold)", "min relative gap between labels", NOT_CERTIFIED
-    from matplotlib.ticker import MaxNLocator
-
-    ax.semilogy(depth, margin, "o-", color=_COLOURS[0], label=mlabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    marker = "o-" if len(depth) <= 40 else "-"
+    ax.semilogy(depth, margin, marker, color=_COLOURS[0], label=mlabel)
+    _integer_axis(ax.xaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(mlabel, color=_COLOURS[0])
     ax2 = ax.twinx()
-    ax2.plot(depth, bits, "s--", color=_COLOURS[1], label="bits needed")
+    ax2.plot(depth, bits, "s--" if len(depth) <= 40 else "--", color=_COLOURS[1], label="bits needed")
     ax2.axhline(53, color="grey", linewidth=0.8, linestyle=":")
     ax2.text(depth.min() if len(depth) else 0, 53, " float64 (53 bits)", va="bottom", fontsize=7, color="grey")
     ax2.set_ylabel("bits needed", color=_COLOURS[1])
@@ -352,8 +387,109 @@ def plot_margin_vs_depth(network: Network | None = None, points=None, labels=Non
 # --------------------------------------------------------------------------
 # merge history
 
+def _node_class(data) -> str:
+    return str(data.get("class", data.get("cls", data.get("label", ""))))
+
+
+def _value_key(node, data):
+    # nodes without a numeric value keep a stable order after the valued ones
+    v = data.get("value", data.get("position"))
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(node))
+
+
+def _nodes_by_layer(graph) -> dict:
+    """``{layer: [(node, data), ...]}``, each layer sorted by value; the layer is the ``layer`` (or ``step``)
+    attribute, else the node's topological generation."""
+    import networkx as nx
+
+    if not isinstance(graph, nx.DiGraph):
+        raise InputError(f"expected a networkx DiGraph, got {type(graph).__name__}")
+    gen_of = {n: k for k, gen in enumerate(nx.topological_generations(graph)) for n in gen}
+    by_layer: dict = {}
+    for n, data in graph.nodes(data=True):
+        by_layer.setdefault(data.get("layer", data.get("step", gen_of[n])), []).append((n, data))
+    return {x: sorted(nodes, key=lambda nd: _value_key(*nd)) for x, nodes in sorted(by_layer.items())}
+
+
+def merge_history_counts(graph) -> dict:
+    r"""Clusters and label runs per layer of a merge history (the data of :func:`plot_merge_history`).
+
+    A node's layer is its ``layer`` attribute (else its topological
+    generation); its class is ``class``, ``cls`` or ``label``.  The runs of a
+    layer are the maximal blocks of one class when its clusters are sorted by
+    ``value``; the construction is done when one run per class is left
+    (MATH.md §3.1).
+
+    Returns
+    -------
+    dict of int ndarrays ``layer``, ``clusters``, ``runs``
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> for n, (layer, value, cls) in enumerate([(0, 0, "a"), (0, 1, "b"), (0, 2, "a"), (1, 0, "a"), (1, 1, "b")]):
+    ...     g.add_node(n, layer=layer, value=value, cls=cls)
+    >>> {k: v.tolist() for k, v in merge_history_counts(g).items()}
+    {'layer': [0, 1], 'clusters': [3, 2], 'runs': [3, 2]}
+    """
+    by_layer = _nodes_by_layer(graph)
+    clusters, runs = [], []
+    for nodes in by_layer.values():
+        classes = [_node_class(d) for _, d in nodes]
+        clusters.append(len(nodes))
+        runs.append(1 + sum(a != b for a, b in zip(classes, classes[1:])))
+    return {"layer": np.array(list(by_layer), dtype=np.int64), "clusters": np.array(clusters, dtype=np.int64),
+            "runs": np.array(runs, dtype=np.int64)}
+
+
 def plot_merge_history(graph, *, ax=None, title: str | None = None):
-    """Draw a construction's merge history (a networkx DiGraph) layer by layer.
+    """Summarise a construction's merge history: clusters and label runs per layer, as two curves.
+
+    The counts come from :func:`merge_history_counts`, so the figure has a
+    fixed number of artists however deep the network is (a plot of every
+    node is unreadable beyond a few dozen; :func:`plot_merge_graph` draws
+    small histories node by node).  The dotted line is one run per class,
+    where the construction stops.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph([((0, 0), (1, 0)), ((0, 2), (1, 0)), ((0, 1), (1, 1))])
+    >>> for (layer, j) in g.nodes:
+    ...     g.nodes[(layer, j)].update(layer=layer, value=j, cls="ab"[j % 2])
+    >>> fig = plot_merge_history(g)
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['clusters', 'label runs', 'one run per class']
+    """
+    _mpl()
+    counts = merge_history_counts(graph)
+    fig, ax = _new_axes(ax, figsize=(6.5, 4.0))
+    if len(counts["layer"]) == 0:
+        ax.set_title("empty merge history", fontsize=9)
+        return fig
+    x = counts["layer"]
+    style = dict(drawstyle="steps-post", linewidth=1.5)
+    ax.plot(x, counts["clusters"], color=_COLOURS[0], label="clusters", **style)
+    ax.plot(x, counts["runs"], color=_COLOURS[1], linestyle="--", label="label runs", **style)
+    n_classes = len({_node_class(d) for _, d in graph.nodes(data=True)})
+    ax.axhline(n_classes, color="0.5", linestyle=":", linewidth=1, label="one run per class")
+    _integer_axis(ax.xaxis)
+    _integer_axis(ax.yaxis, nbins=8)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("layer (0: projection)")
+    ax.set_ylabel("count")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"{title or 'merge history'}\n{counts['runs'][0]} label runs to {counts['runs'][-1]} "
+                 f"in {x[-1] - x[0]} layers", fontsize=9)
+    return fig
+
+
+def plot_merge_graph(graph, *, ax=None, title: str | None = None, max_nodes: int = 80):
+    """Draw a small merge history (a networkx DiGraph) node by node, layer by layer.
 
     Nodes are placed by their ``layer`` attribute (or topological generation)
     along x and by their ``value`` attribute (or order) along y; the
@@ -361,40 +497,28 @@ def plot_merge_history(graph, *, ax=None, title: str | None = None):
     ``members`` (the data rows, 1-based, when there are at most six), else
     its ``label`` attribute, else its name.  This is the layout of
     :attr:`lnnet_construct.construct.BuildResult.history`, whose ``value`` is
-    a float (NOT certified).
+    a float (NOT certified).  Graphs with more than ``max_nodes`` nodes are
+    refused: summarise them with :func:`plot_merge_history`.
+
+    Raises
+    ------
+    InputError
+        If ``graph`` is not a DiGraph or has more than ``max_nodes`` nodes.
     """
     _mpl()
-    import networkx as nx
-
-    if not isinstance(graph, nx.DiGraph):
-        raise InputError(f"expected a networkx DiGraph, got {type(graph).__name__}")
+    by_layer = _nodes_by_layer(graph)
+    if graph.number_of_nodes() > max_nodes:
+        raise InputError(f"the merge history has {graph.number_of_nodes()} nodes, more than max_nodes={max_nodes} "
+                         "can show readably; use plot_merge_history for a summary")
     fig, ax = _new_axes(ax, figsize=(7.5, 4.5))
     if graph.number_of_nodes() == 0:
         ax.set_title("empty merge history")
         return fig
-    gen_of = {}
-    for k, gen in enumerate(nx.topological_generations(graph)):
-        for n in gen:
-            gen_of[n] = k
     pos = {}
-    by_layer: dict = {}
-    for n, data in graph.nodes(data=True):
-        x = data.get("layer", data.get("step", gen_of[n]))
-        by_layer.setdefault(x, []).append(n)
     for x, nodes in by_layer.items():
-        def ykey(n):
-            v = graph.nodes[n].get("value", graph.nodes[n].get("position"))
-            try:
-                return (0, float(v))
-            except (TypeError, ValueError):
-                return (1, str(n))
-        for j, n in enumerate(sorted(nodes, key=ykey)):
-            v = graph.nodes[n].get("value", graph.nodes[n].get("position"))
-            try:
-                y = float(v)
-            except (TypeError, ValueError):
-                y = float(j)
-            pos[n] = (float(x), y)
+        for j, (n, data) in enumerate(nodes):
+            key = _value_key(n, data)
+            pos[n] = (float(x), key[1] if key[0] == 0 else float(j))
     classes = sorted({str(d.get("class", d.get("cls", ""))) for _, d in graph.nodes(data=True)})
     colour = {c: _COLOURS[i % len(_COLOURS)] for i, c in enumerate(classes)}
     for u, v in graph.edges():
@@ -411,6 +535,7 @@ def plot_merge_history(graph, *, ax=None, title: str | None = None):
         else:
             text = str(data.get("label", n))
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, 3), fontsize=7)
+    _integer_axis(ax.xaxis)
     ax.set_xlabel("layer")
     ax.set_ylabel("value")
     ax.set_title(title or f"merge history ({graph.number_of_nodes()} nodes)", fontsize=9)

@@ -66,6 +66,7 @@ def test_every_figure_renders(tmp_path):
         "margin_layers": plot.plot_margin_vs_depth(_plan_net(), pts, labels),
         "margin_reports": plot.plot_margin_vs_depth(reports=reports),
         "merge": plot.plot_merge_history(g),
+        "merge_graph": plot.plot_merge_graph(g),
     }
     for name, fig in figs.items():
         assert _png_ok(fig, tmp_path / f"{name}.png"), name
@@ -141,33 +142,126 @@ def test_layer_gaps_against_brute_force():
         assert g["bits"][k] == pytest.approx(-math.log2(brute / np.max(np.abs(T[:, k]))))
 
 
-def test_merge_history_places_nodes_by_layer_and_value():
+def test_merge_graph_places_nodes_by_layer_and_value():
     g = nx.DiGraph()
     for n, layer, value in [("a", 0, 0.0), ("b", 0, 2.0), ("c", 1, 1.0)]:
         g.add_node(n, layer=layer, value=value, label=n.upper(), cls="x" if n != "b" else "y")
     g.add_edges_from([("a", "c"), ("b", "c")])
-    fig = plot.plot_merge_history(g)
+    fig = plot.plot_merge_graph(g)
     ax = fig.axes[0]
     points = sorted((line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines)
     assert points == [(0.0, 0.0), (0.0, 2.0), (1.0, 1.0)]
     assert sorted(t.get_text() for t in ax.texts if t.get_text()) == ["A", "B", "C"]
     assert sum(1 for t in ax.texts if not t.get_text()) == g.number_of_edges()   # one arrow per edge
     with pytest.raises(InputError):
-        plot.plot_merge_history(nx.Graph())
+        plot.plot_merge_graph(nx.Graph())
+    with pytest.raises(InputError, match="plot_merge_history"):
+        plot.plot_merge_graph(g, max_nodes=2)
 
 
-def test_merge_history_from_the_construction(tmp_path):
+def test_merge_graph_from_the_construction(tmp_path):
     construct = pytest.importorskip("lnnet_construct.construct")
-    if not hasattr(construct, "build_with_history"):
-        pytest.skip("the construction exposes no merge history yet")
     X = [[Fraction(i)] for i in range(6)]
     res = construct.build_with_history(X, ["0", "1", "0", "1", "0", "1"], method="paper")
     g = res.history
-    fig = plot.plot_merge_history(g)
+    fig = plot.plot_merge_graph(g)
     assert _png_ok(fig, tmp_path / "merge.png")
     assert len(fig.axes[0].lines) == g.number_of_nodes()
     texts = {t.get_text() for t in fig.axes[0].texts if t.get_text()}
     assert "{1,3,5}" in texts and "{2,4,6}" in texts    # the two final clusters, rows 1-based
+
+
+def _random_history(n_points, n_layers, seed):
+    """A merge history of random values in which same-label points merge, with its values and labels."""
+    from lnnet_construct.construct.history import merge_history
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n_points)
+    values = [rng.permutation(n_points).astype(float)]
+    for _ in range(n_layers):
+        v = values[-1].copy()
+        i, j = rng.integers(0, n_points, 2)
+        if labels[i] == labels[j]:
+            v[v == v[i]] = v[j]               # i's cluster joins j's: distinct values are the clusters
+        values.append(v)
+    groups = [np.unique(v, return_inverse=True)[1] for v in values]
+    g = merge_history(values, labels, ("a", "b"), [(r,) for r in range(n_points)], groups=groups)
+    return g, values, labels
+
+
+def test_merge_history_counts_against_the_raw_values():
+    g, values, labels = _random_history(40, 60, seed=3)
+    counts = plot.merge_history_counts(g)
+    assert counts["layer"].tolist() == list(range(61))
+    assert counts["clusters"][-1] < counts["clusters"][0]
+    for k, v in enumerate(values):
+        ls = labels[np.argsort(v, kind="stable")]
+        assert counts["runs"][k] == 1 + int(np.count_nonzero(ls[1:] != ls[:-1]))
+        assert counts["clusters"][k] == len(set(v.tolist()))
+
+
+def test_merge_history_plot_summarises_a_deep_history():
+    g, _, _ = _random_history(120, 300, seed=1)
+    assert g.number_of_nodes() > 3000
+    fig = plot.plot_merge_history(g)
+    ax = fig.axes[0]
+    artists = len(ax.lines) + len(ax.texts) + len(ax.collections) + len(ax.patches)
+    assert artists <= 6                       # a fixed handful, not one per node or per layer
+    counts = plot.merge_history_counts(g)
+    curves = {line.get_label(): line for line in ax.lines}
+    assert curves["clusters"].get_ydata().tolist() == counts["clusters"].tolist()
+    assert curves["label runs"].get_ydata().tolist() == counts["runs"].tolist()
+    lo, hi = ax.get_xlim()
+    assert len([t for t in ax.get_xticks() if lo <= t <= hi]) <= 12
+
+
+def test_merge_history_runs_match_the_plan():
+    from lnnet_construct.construct import build_with_history
+
+    rng = np.random.default_rng(4)
+    X = [[Fraction(int(a), 50), Fraction(int(b), 50)] for a, b in rng.integers(-50, 50, size=(60, 2))]
+    y = [str(v) for v in rng.integers(0, 2, 60)]
+    res = build_with_history(X, y, seed=0)
+    counts = plot.merge_history_counts(res.history)
+    assert counts["runs"].tolist() == list(res.plan.runs_per_layer)
+    assert len(counts["layer"]) == res.network.depth + 1
+
+
+def test_fold_plot_is_readable_at_depth_300():
+    folds = [(Fraction(k % 7, 3), Fraction(1 + k % 3, 2)) for k in range(300)]
+    net = fold_network([1, 1], folds, ("sign", Fraction(3), 1), classes=["a", "b"])
+    rng = np.random.default_rng(0)
+    pts = [[Fraction(int(a), 10), Fraction(int(b), 10)] for a, b in rng.integers(-20, 20, size=(80, 2))]
+    labels = ["a" if i % 2 else "b" for i in range(80)]
+    fig = plot.plot_fold_trajectory(net, pts, labels)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    assert 3 <= len(ticks) <= 12
+    assert all(float(t).is_integer() for t in ticks)
+    assert lo <= 0 and hi >= 300                 # the whole depth is shown
+    assert len(ax.lines) + len(ax.collections) <= 4   # one collection per class, not one line per point
+
+
+def test_demo_writes_an_index_of_its_pictures(tmp_path):
+    import re
+    import subprocess
+
+    out = tmp_path / "demo"
+    run = subprocess.run([sys.executable, "-m", "lnnet_construct", "demo", "-o", str(out), "--quiet"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    written = sorted(p.name for p in out.glob("*.png"))
+    assert len(written) >= 6
+    shown = re.findall(r'<img src="([^"]+)"', page)
+    assert sorted(shown) == written
+    captions = re.findall(r"<figcaption>([^<]+)</figcaption>", page)
+    assert len(captions) == len(shown) and all(c.strip() for c in captions)
+    for src, caption in zip(shown, captions):
+        if ".regions." in src:
+            assert "float64 evaluation (not certified)" in caption
+    assert "Traceback" not in run.stderr
 
 
 def test_wrong_inputs_are_refused():

@@ -6,14 +6,16 @@ point rigorously, and writes into ``DIR``:
 
 * ``<name>.network.json`` — the exact network (format v1);
 * ``<name>.certificate.json`` — a certificate re-checkable with ``lnnet verify --replay``;
-* ``<name>.regions.png`` — decision regions with the data;
+* ``<name>.regions.png`` — decision regions with the data (float64 evaluation, not certified);
 * ``<name>.folds.png`` — the points' scalar moving through the folds, layer by layer;
-* ``<name>.history.png`` — the merge history graph;
-* ``summary.json``.
+* ``<name>.history.png`` — the merge history: clusters and label runs per layer;
+* ``index.html`` — every picture on one page, with a caption each;
+* ``summary.json`` — the numbers, the files and the pictures' captions.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 import time
@@ -76,8 +78,8 @@ def run(args) -> int:
              f"{report.inconclusive} inconclusive in {t_verify:.2f}s; "
              f"smallest certified relative margin {float(report.min_relative_margin):.3g}")
         files = [f"{name}.network.json", f"{name}.certificate.json"]
-        if plots is not None:
-            files += _write_plots(plots, name, net, pts, result, out)
+        pictures = _write_plots(plots, name, net, pts, result, out) if plots is not None else []
+        files += [p["file"] for p in pictures]
         summary["datasets"][name] = {
             "points": len(pts),
             "ln_layers": net.depth,
@@ -89,15 +91,17 @@ def run(args) -> int:
             "build_seconds": round(t_build, 3),
             "verify_seconds": round(t_verify, 3),
             "files": files,
+            "pictures": pictures,
         }
         if report.exit_code != 0:
             summary["ok"] = False
     summary.setdefault("ok", True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "index.html").write_text(index_html(summary), encoding="utf-8")
     if args.json:
         print_json(summary)
     else:
-        _say(False, f"wrote {out}/ (summary.json lists the files)")
+        _say(False, f"wrote {out}/ (open index.html for the pictures; summary.json lists the files)")
     return 0 if summary["ok"] else 1
 
 
@@ -113,17 +117,61 @@ def _plots_or_none(quiet):
     return plot
 
 
+#: The pictures of each data set: file suffix and one-line caption.
+PICTURES = (
+    ("regions", "Decision regions on a grid, with the data on top: float64 evaluation (not certified); "
+                "the certificate covers the data points only."),
+    ("folds", "Each point's scalar through the folds, layer by layer: float64 evaluation (not certified)."),
+    ("history", "Merge history: clusters and label runs after each layer, down to one run per class."),
+)
+
+
 def _write_plots(plot, name, net, pts, result, out: Path):
     import matplotlib.pyplot as plt
 
+    makers = {
+        "regions": lambda: plot.plot_decision_regions(net, pts.points, pts.labels, title=f"{name}: decision regions"),
+        "folds": lambda: plot.plot_fold_trajectory(net, pts.points, pts.labels, title=f"{name}: points through the folds"),
+        "history": lambda: plot.plot_merge_history(result.history, title=f"{name}: merge history"),
+    }
     written = []
-    for suffix, make in (
-        ("regions", lambda: plot.plot_decision_regions(net, pts.points, pts.labels, title=f"{name}: decision regions")),
-        ("folds", lambda: plot.plot_fold_trajectory(net, pts.points, pts.labels)),
-        ("history", lambda: plot.plot_merge_history(result.history)),
-    ):
-        fig = make()
+    for suffix, caption in PICTURES:
+        fig = makers[suffix]()
         fig.savefig(out / f"{name}.{suffix}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
-        written.append(f"{name}.{suffix}.png")
+        written.append({"file": f"{name}.{suffix}.png", "caption": caption})
     return written
+
+
+def index_html(summary: dict) -> str:
+    """A self-contained HTML page showing every picture listed in ``summary``, each with its caption.
+
+    Examples
+    --------
+    >>> page = index_html({"datasets": {"d": {"points": 4, "ln_layers": 1, "verified": 4, "refuted": 0,
+    ...     "inconclusive": 0, "min_relative_margin": 0.5, "files": ["d.network.json", "d.regions.png"],
+    ...     "pictures": [{"file": "d.regions.png", "caption": "float64 evaluation (not certified)"}]}}})
+    >>> '<img src="d.regions.png"' in page, "<figcaption>float64 evaluation (not certified)</figcaption>" in page
+    (True, True)
+    """
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>lnnet demo</title>',
+             "<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
+             "figure{margin:1em 0}img{max-width:100%}figcaption{color:#444}</style></head><body>",
+             "<h1>lnnet demo</h1>",
+             "<p>Width-3 LayerNorm networks built and certified for bundled data. The certificates cover "
+             "the data points; the pictures are float64 evaluations and are not certified.</p>"]
+    e = html.escape
+    if not any(d.get("pictures") for d in summary["datasets"].values()):
+        parts.append("<p>No pictures: matplotlib is not installed (pip install 'lnnet_construct[plot]').</p>")
+    for name, d in summary["datasets"].items():
+        parts.append(f"<h2>{e(name)}</h2>")
+        parts.append(f"<p>{d['points']} points, {d['ln_layers']} LayerNorm layers; {d['verified']} verified, "
+                     f"{d['refuted']} refuted, {d['inconclusive']} inconclusive; smallest certified relative "
+                     f"margin {d['min_relative_margin']:.3g}.</p>")
+        links = [f'<a href="{e(f)}">{e(f)}</a>' for f in d["files"] if not f.endswith(".png")]
+        parts.append("<p>Files: " + ", ".join(links) + "</p>")
+        for pic in d.get("pictures", []):
+            parts.append(f'<figure><img src="{e(pic["file"])}" alt="{e(pic["caption"])}">'
+                         f"<figcaption>{e(pic['caption'])}</figcaption></figure>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

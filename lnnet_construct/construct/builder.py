@@ -429,7 +429,7 @@ def _plan_greedy(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: boo
     extra: dict = {}
     n = ds.m
     # candidate budget: about 0.6 million (candidate, point) pairs per layer, but never fewer candidates
-    # than at m = 2000 (with half of them, m = 2000 and 4096 stalled and fell back to the paper's plan)
+    # than at m = 2000: with fewer, large plans stall and fall back to the paper's plan
     opts = {"n_random": int(min(2000, max(300, 600_000 // max(n, 1)))),
             "uniform": int(min(1000, max(150, 300_000 // max(n, 1)))), **PLANNER_OPTIONS}
     last_progress = 0

@@ -32,10 +32,9 @@ result is constant.  Each layer:
    **Tilted folds** (:mod:`.tilt`) are scored alongside: on
    float views at every layer, over the second fixed point ``q``, the peak
    and the tilt; on fixed-point views only where no plain fold removes a
-   run, and with few choices.  (Measured on random labels, with an earlier
-   order of the random choices: 37 instead of 57 layers at m = 256, 282
-   instead of 434 at m = 1024, 761 at m = 2000, where plain folds alone
-   stall.)  From :data:`~.parallel.PARALLEL_MIN_POINTS` points on, the
+   run, and with few choices.  They make the plans shallower, and they
+   get past states where plain folds alone stall (the measurements are in
+   the docs' benchmark history, "Tilted folds").  From :data:`~.parallel.PARALLEL_MIN_POINTS` points on, the
    tilted searches and the scoring of this step run in worker processes
    (:mod:`.parallel`); the plan is the same either way.
 4. **Choice.** Minimise ``runs + beta * (decades of gap lost)``, with
@@ -90,21 +89,18 @@ from .tilt import KAPPAS, Q_OFFSETS, submit_tilted, tilted_choice
 
 __all__ = ["FoldChoice", "candidates", "choose_fold", "fold_score", "lam_for_spread"]
 
-#: Positions tried inside a label cell (fractions of its width).  (The ends win most folds, but
-#: without 0.3, 0.5 and 0.7 random m = 2000 sank to the fixed-point view more often: 1032-1269 layers
-#: instead of 727-795 on two data seeds.)
+#: Positions tried inside a label cell (fractions of its width).  The ends win most folds; the
+#: middle ones keep large plans out of the slow fixed-point view (docs: benchmark history).
 POSITIONS = (0.15, 0.3, 0.5, 0.7, 0.85)
-#: Heights tried, as multiples of the current spread of the values (the heights taken on random,
-#: alternating and spiral data, eps 0 and 1e-5, were 2^-7 to 2^-1 spreads).
+#: Heights tried, as multiples of the current spread of the values; the heights the planner takes lie
+#: well inside this grid.
 H_GRID = 2.0 ** (np.arange(-18, 3) / 2.0)
-#: Below the hard floor, a fold may still lose this factor of the present smallest gap.  (With 100,
-#: random m = 2000 sank to gaps of 1e-16 and took 880-1032 layers, 94-132 s and 81-976 float64 errors
-#: on three data seeds; with 1, 700-838 layers, 76-84 s and 31-201 errors.)
+#: Below the hard floor, a fold may still lose this factor of the present smallest gap.  A larger
+#: slack lets plans sink to gaps far below float64 resolution: deeper, slower, with more float errors.
 FLOOR_SLACK = 1.0
 #: ... and this factor after :data:`SLACK_IDLE_LAYERS` layers in a row that removed no run, and after
 #: :data:`FORCE_IDLE_LAYERS` a fold that removes a run is taken whatever its gap (a state where every
-#: such fold loses gap would otherwise idle until the stall fallback: random m = 2000, data seeds 0
-#: and 3, fell back to the paper's 1998 layers).
+#: such fold loses gap would otherwise idle until the stall fallback to the paper's plan).
 IDLE_FLOOR_SLACK = 100.0
 SLACK_IDLE_LAYERS = 10
 FORCE_IDLE_LAYERS = 20
@@ -114,9 +110,8 @@ REPAIR_BELOW = 10.0
 REPAIR_PAIRS = 4
 #: ... at these distances (in spreads) on either side.
 REPAIR_OFFSETS = (1 / 128, 1 / 32, 1 / 8)
-#: Folds rated by a float guard (in rank order) before one that keeps fewer formats is taken.  (With
-#: 40, random m = 256 on data seeds 0-11 gave 42-52 layers and float32 errors on 6 of the 12 sets, 21
-#: points in all; with 100, 42-68 layers and errors on 2 sets, 12 points.  float64: none either way.)
+#: Folds rated by a float guard (in rank order) before one that keeps fewer formats is taken: more
+#: tries trade a little depth for fewer float32 errors (docs: benchmark history, "float guard").
 GUARD_TRIES = 100
 
 

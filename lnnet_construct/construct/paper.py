@@ -42,6 +42,7 @@ Two realisations:
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -63,6 +64,8 @@ __all__ = ["PaperDeeper", "ExactBlocked", "plan_paper", "plan_paper_exact", "ort
 _SQRT3 = exact_sqrt(Fraction(3))
 #: Cap of the planner's precision (bits); coinciding clusters are merged instead.
 MAX_VIEW_BITS = 1 << 15
+#: sqrt(3) rounded down to 17 decimals: the merge height only needs to be near h*, and rationally so.
+_SQRT3_17 = Fraction(math.isqrt(3 * 10**34), 10**17)
 
 
 def orthonormal_ordinate(tau):
@@ -248,7 +251,7 @@ def _gap_without(values, a):
 
 def _symmetric_merge(tracker, labels, mids, a, b, c_star, spread, digits):
     """``(c_rel, h, lam)`` of the paper's fold merging clusters ``a`` and ``b`` (an admissible pair)."""
-    h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / Fraction(173205080756887729, 10**17)
+    h_star = to_fraction_exact((mids[b] - mids[a])) / 2 / _SQRT3_17
     h = simplest_near(h_star, h_star / 100)
     # scale so that eps stays negligible against h^2 (tiny merges late on would be flattened by eps)
     lam = lam_for_spread(min(float(spread), float(h)), tracker.eps)

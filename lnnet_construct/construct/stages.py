@@ -2,9 +2,8 @@ r"""Multi-class plans one class at a time: the labels the ``default`` planner fo
 
 With ``K >= 3`` classes a fold interleaves two label sequences, and two
 random sequences over many labels hardly ever line up: folding for all ``K``
-labels at once stalls with a few runs left (random labels, ``m = 100``,
-``K = 5``: 9 runs, 4 too many, after 60 layers; then the theorem's bound).
-So the planner folds for a coarser labelling instead:
+labels at once stalls with a few runs left, and the plan ends at the
+theorem's bound.  So the planner folds for a coarser labelling instead:
 
 * a class that already forms one run keeps its label (a fold that splits it
   adds runs, so the planner keeps it whole);
@@ -17,12 +16,9 @@ target is one run, the next class becomes the target; with two classes left
 to join, every class keeps its label.  The labelling is recomputed from the
 certified run order after every fold, so it needs no state.
 
-Measured with ``benchmarks/construction.py --sizes 200 --data-seeds 0,1,2,3
---classes K`` (``construction_classes.json``; layers with stages against
-without, "fb": the theorem's bound was reached and the paper's plan used):
-``K = 3``: 68, 82, 78, 60 against 93, 80, 94, 79; ``K = 4``: 116, 137, 194 fb,
-164 against 196 fb, 196 fb, 161, 177; ``K = 5``: no better (one set of four
-kept its own plan either way, 191 against 155).
+With three and four classes the staged plans are shallower; with five they
+are no better (``benchmarks/results/construction_classes.json``; docs:
+benchmark history, "Three or more classes").
 
 Examples
 --------

@@ -171,7 +171,7 @@ def _runs(labels: Sequence) -> int:
 
 
 def baseline_points(depth: int, dim: int = 1) -> list:
-    """The ``depth + 2`` points ``k e_1`` (``k = 0 .. depth+1``) of ``R^dim``: exact small integers.
+    """The ``depth + 2`` points ``k e_1`` of ``R^dim`` for ``0 <= k <= depth + 1``: exact small integers.
 
     >>> baseline_points(1, 2)
     [(0, 0), (1, 0), (2, 0)]

@@ -70,7 +70,7 @@ _U2 = 2.0**-106
 _LO, _HI = 2.0**-400, 2.0**400
 #: With ``|D| <= _D_HI`` and ``F <= _F_HI`` the radicand ``D^2 + F`` stays below ``2^400``.
 _D_HI, _F_HI = 2.0**199, 2.0**398
-_SPLIT = 134217729.0  # 2^27 + 1
+_SPLIT = 2.0**27 + 1  # Dekker's splitter for 53-bit doubles
 _PREC = 192
 
 

@@ -234,13 +234,14 @@ print("exact verdicts:", [v.value for v in exact_verdicts(net, [[t] for t in t0]
 #
 # `result.history` is a networkx `DiGraph`: a node per cluster and layer (attributes `layer`, `value`,
 # `label`, `members`), an edge from a cluster to the cluster it lands in after the next fold. Two edges into
-# one node are a merge. `plot.plot_merge_history` draws it layer by layer.
+# one node are a merge. `plot.plot_merge_graph` draws a small history node by node, layer by layer;
+# `plot.plot_merge_history` summarises a history of any size as clusters and label runs per layer.
 
 # %%
-from lnnet_construct.plot import plot_merge_history
+from lnnet_construct.plot import plot_merge_graph, plot_merge_history
 
 print(history)
-plot_merge_history(history, title="merge history, method 'paper' (one merge per layer)")
+plot_merge_graph(history, title="merge history, method 'paper' (one merge per layer)")
 
 # %% [markdown]
 # The paper's algorithm merges one pair per layer: $m - 2$ layers in the worst case. The toolkit's
@@ -251,7 +252,14 @@ plot_merge_history(history, title="merge history, method 'paper' (one merge per 
 # %%
 result_default = build_with_history([[t] for t in t0], labels0, method="default")
 print(result_default.network, "| runs per layer:", result_default.plan.runs_per_layer)
-plot_merge_history(result_default.history, title="merge history, method 'default'")
+plot_merge_graph(result_default.history, title="merge history, method 'default'")
+
+# %% [markdown]
+# For deep networks a node-by-node drawing is unreadable; the summary counts what each layer achieved
+# (for `default` the clusters are the label runs, so the two curves coincide):
+
+# %%
+plot_merge_history(result_default.history, title="method 'default', summarised")
 
 # %% [markdown]
 # ## 7. Step 0: projecting points of the plane onto a line

@@ -24,7 +24,7 @@ variance of a double input in float32.  onnxruntime computes them in double
 (the tests check it against the decomposed graph), but the parity report of
 a native export still assumes float32 statistics
 (``stats_unit_roundoff = 2^-24``).  That also covers ``epsilon``, which ONNX
-stores as a float32 attribute: ``1e-5`` becomes ``9.99999974738e-06``, so a
+stores as a float32 attribute: ``1e-5`` becomes about ``1e-5 - 2.5e-13``, so a
 native export does not even use the network's eps.  Hence the default is the
 decomposed graph, whose float64 semantics do not depend on the runtime;
 ``native`` is there for tools that want the fused operator.
