@@ -386,7 +386,7 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, policy: Pol
     planner gives way to the depth-first one when floats cannot carry the
     data (:func:`.floatbuild.plan_with_floats` raises).
     """
-    small = ds.m <= policy.greedy_max_points
+    small = ds.m <= (policy.greedy_max_points if ds.k <= 2 else policy.greedy_max_points_multiclass)
     if policy.prefer == "depth":
         return _plan_greedy(ds, eps, seed, exact, progress, small)
     try:
@@ -396,14 +396,20 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, policy: Pol
         out[3]["float_planner"] = f"not used: {err}"
         return out
     if small:
-        greedy = _plan_greedy(ds, eps, seed, exact, None, True)
+        try:  # guarded and without fallbacks: only a plan that keeps float64 is of use here
+            greedy = _plan_greedy(ds, eps, seed, exact, None, True, paper_fallback=False)
+        except ConstructionError:
+            return result
         if len(greedy[0].folds) < len(result[0].folds) and "float64" in greedy[3].get("float_formats_kept", ()):
             return greedy
     return result
 
 
-def _plan_greedy(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bool):
-    """The depth-first planner (:mod:`.greedy`); ``guarded``: follow the float evaluations (:mod:`.shadow`)."""
+def _plan_greedy(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: bool, paper_fallback: bool = True):
+    """The depth-first planner (:mod:`.greedy`); ``guarded``: follow the float evaluations (:mod:`.shadow`).
+
+    ``paper_fallback=False``: raise :class:`ConstructionError` where it would fall back to the paper's plan.
+    """
     w = choose_direction(ds.points, ds.labels, seed=seed)
     t = project(ds.points, w)
     w, t = normalise_scale(w, t)
@@ -411,6 +417,8 @@ def _plan_greedy(ds: Dataset, eps: Fraction, seed, exact, progress, guarded: boo
     guard = Guard(FloatShadow(ds.points, w, eps), tracker) if guarded else None
 
     def give_up(reason: str):
+        if not paper_fallback:
+            raise ConstructionError(reason)
         if guard is not None:  # the float guard may be what held the plan back: plan again without it
             out = _plan_greedy(ds, eps, seed, exact, progress, False)
             out[3]["float_guard"] = f"dropped: with it, {reason}"
@@ -497,6 +505,10 @@ def _not_deeper_than_paper(ds: Dataset, eps: Fraction, result):
     """
     plan, layers, groups, extra = result
     depth = len(plan.folds)
+    if extra.get("planner") == "float" and "float64" in extra.get("float_formats_kept", ()):
+        # where depth and float64 conflict the default keeps float64: the paper's plan does not promise it
+        extra["paper_comparison"] = "skipped: the default plan keeps float64"
+        return result
     cap = _binary_paper_bound(ds) if ds.k == 2 else 0
     if depth <= cap:
         return result

@@ -34,11 +34,13 @@ from .tracker import Fold
 __all__ = ["plan_with_floats"]
 
 
-def _floats(values) -> np.ndarray:
-    with np.errstate(over="ignore"):
+def _floats(values, what: str = "the projections") -> np.ndarray:
+    try:
         out = np.array([float(v) for v in values], dtype=np.float64)
+    except OverflowError:
+        out = np.array([np.inf])
     if not np.isfinite(out).all():
-        raise ConstructionError("the projections do not fit in float64")
+        raise ConstructionError(f"{what} do not fit in float64")
     return out
 
 
@@ -76,12 +78,15 @@ def plan_with_floats(ds, eps, *, seed=None, policy: Policy | None = None, progre
     ls = ds.labels[order]
     if np.any((tf[order][1:] == tf[order][:-1]) & (ls[1:] != ls[:-1])):
         raise ConstructionError("two points of different labels project to the same float64")
-    x = np.abs(np.array([[float(v) for v in p] for p in ds.points], dtype=np.float64))
+    x = np.abs(np.array([_floats(p, "the coordinates") for p in ds.points]))
+    eps_f = float(_floats([eps], "eps")[0])
+    if eps > 0 and eps_f == 0:
+        raise ConstructionError("eps is below float64's range")
     # w·x - c in a float evaluation: each of the d + 1 terms rounds once, the sum d + 1 times
     err0 = (len(w) + 1) * (x @ np.abs(_floats(w)) + np.abs(tf))
     plan, note = None, None
     try:
-        plan = plan_float(tf, ds.labels, ds.k, err0, eps=float(eps), policy=policy, progress=progress)
+        plan = plan_float(tf, ds.labels, ds.k, err0, eps=eps_f, policy=policy, progress=progress)
     except ConstructionError as err:
         if policy.strategies == PAPER_ORDER:
             raise
@@ -90,7 +95,7 @@ def plan_with_floats(ds, eps, *, seed=None, policy: Policy | None = None, progre
         note = (f"the planner's merges broke the float budget at {plan.over_budget} layers; "
                 f"planned again in the paper's merge order")
     if note is not None:
-        again = plan_float(tf, ds.labels, ds.k, err0, eps=float(eps),
+        again = plan_float(tf, ds.labels, ds.k, err0, eps=eps_f,
                            policy=dataclasses.replace(policy, strategies=PAPER_ORDER), progress=progress)
         if plan is None or again.budget_kept or again.over_budget < plan.over_budget:
             plan = again

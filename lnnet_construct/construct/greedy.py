@@ -169,7 +169,8 @@ def _gaps(ts, ls, c, hs, eps_eff, backend, h_soft=0.0, h_pow=1.0, u=None):
                         + fold_slope(backend.to_float(rb), H, e) * us[1:][mask] + 2.0)
     g = backend.pair_gaps(ra, rb, hs, eps_eff, weight)
     if h_soft > 0:  # discourage steep folds: they amplify rounding errors downstream
-        g = g * np.minimum(1.0, np.asarray([float(h) for h in hs]) / h_soft) ** h_pow
+        with np.errstate(under="ignore"):  # a tiny factor is meant to rank a fold last
+            g = g * np.minimum(1.0, np.asarray([float(h) for h in hs]) / h_soft) ** h_pow
     return g
 
 

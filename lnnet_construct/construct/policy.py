@@ -67,6 +67,9 @@ class Policy:
     greedy_max_points : int
         Up to this many distinct points ``"float64"`` also runs the
         depth-first planner (with its float guard).
+    greedy_max_points_multiclass : int
+        The same bound for three or more classes (where the depth-first
+        planner often stalls, and stalling is slow).
     strategies : tuple of str
         The float planner's candidate generators, in order
         (:data:`.strategies.STRATEGIES`).  The default ``("paper-merge",)``
@@ -84,12 +87,13 @@ class Policy:
     min_relative_gap: float = 2.0 ** -30
     max_range: float = 2.0 ** 45
     greedy_max_points: int = 512
+    greedy_max_points_multiclass: int = 64
     strategies: tuple = ("paper-merge",)
 
     def __post_init__(self):
         if self.prefer not in PREFERENCES:
             raise InputError(f"policy: prefer must be one of {', '.join(PREFERENCES)}, got {self.prefer!r}")
-        for name in ("window", "shortlist", "greedy_max_points"):
+        for name in ("window", "shortlist", "greedy_max_points", "greedy_max_points_multiclass"):
             v = getattr(self, name)
             low = 2 if name == "window" else (1 if name == "shortlist" else 0)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:

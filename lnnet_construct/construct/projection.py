@@ -46,8 +46,82 @@ from .rational import simplest_near
 __all__ = ["paper_direction", "choose_direction", "project", "is_injective", "count_runs", "normalise_scale"]
 
 
+#: The integer matrices of the last few point sets (:func:`integer_matrix`), by identity.
+_INT_CACHE: dict = {}
+
+
+def integer_matrix(points):
+    """``(X, D)`` with ``points = X / D`` exactly and ``X`` an int64 array, or None when ``X`` would not fit.
+
+    Cached for the last few point sets (by identity; the construction's
+    point sets are tuples, which cannot change).
+
+    >>> X, D = integer_matrix(((Fraction(1, 2), Fraction(3)), (Fraction(-1, 4), Fraction(0))))
+    >>> X.tolist(), D
+    ([[2, 12], [-1, 0]], 4)
+    """
+    hit = _INT_CACHE.get(id(points))
+    if hit is not None and hit[0] is points:
+        return hit[1]
+    D = 1
+    for p in points:
+        for v in p:
+            d = v.denominator
+            if D % d:
+                D = D // math.gcd(D, d) * d
+                if D > 1 << 62:
+                    return _remember(points, None)
+    rows = [[v.numerator * (D // v.denominator) for v in p] for p in points]
+    try:
+        X = np.array(rows, dtype=np.int64)
+    except OverflowError:
+        return _remember(points, None)
+    if X.size and int(np.abs(X).max()) >= 1 << 62:
+        return _remember(points, None)
+    return _remember(points, (X, D))
+
+
+def _remember(points, value):
+    if len(_INT_CACHE) >= 4:
+        _INT_CACHE.pop(next(iter(_INT_CACHE)))
+    _INT_CACHE[id(points)] = (points, value)
+    return value
+
+
+def _project_int(points, w):
+    """Exact projections through int64 matrix products when every integer fits (else None)."""
+    got = integer_matrix(points) if isinstance(points, tuple) else None
+    if got is None:
+        return None
+    X, D = got
+    E = 1
+    for wk in w:
+        E = E // math.gcd(E, Fraction(wk).denominator) * Fraction(wk).denominator
+    Wi = [int(Fraction(wk) * E) for wk in w]
+    xmax = int(np.abs(X).max()) if X.size else 0
+    # W = sum_j W_j 2^(k j) with digits |W_j| < 2^k small enough that each X @ W_j is exact in int64
+    k = 62 - (max(xmax, 1) * len(Wi)).bit_length()
+    if k < 8:
+        return None
+    sign = [1 if v >= 0 else -1 for v in Wi]
+    rest = [abs(v) for v in Wi]
+    total = [0] * len(X)
+    shift = 0
+    mask = (1 << k) - 1
+    while any(rest):
+        digit = np.array([sg * (r & mask) for sg, r in zip(sign, rest)], dtype=np.int64)
+        part = (X @ digit).tolist()
+        total = [a + (b << shift) for a, b in zip(total, part)]
+        rest = [r >> k for r in rest]
+        shift += k
+    return [Fraction(v, D * E) for v in total]
+
+
 def project(points: Sequence[Sequence[Fraction]], w: Sequence[Fraction]) -> list:
     """Exact projections ``w·x`` of every point (Fractions)."""
+    fast = _project_int(points, w)
+    if fast is not None:
+        return fast
     # integer arithmetic per coordinate is much faster than Fraction sums
     nz = [(k, wk) for k, wk in enumerate(w) if wk != 0]
     out = []
@@ -139,6 +213,9 @@ def _float_matrix(points):
     >>> shifts, bool(x[0, 0] > 0.5), float(x[1, 1])
     ([1328, 0], True, 3.0)
     """
+    got = integer_matrix(points) if isinstance(points, tuple) else None
+    if got is not None and got[1] < 1 << 900:
+        return got[0].astype(np.float64) / float(got[1]), [0] * len(points[0])
     shifts = []
     for col in zip(*points):
         logs = [_log2_abs(v) for v in col if v != 0]

@@ -106,21 +106,35 @@ def end_merges(state, window: int) -> list:
 
 
 def paper_merge(state) -> list:
-    """The lowest cluster with the next cluster of its label (MATH.md §3.1), priced on every cluster."""
+    """The lowest cluster with the next cluster of its label (MATH.md §3.1), priced on every cluster.
+
+    Where the lowest cluster is the last of its class (three or more
+    classes), the lowest cluster whose class has another cluster above it
+    is merged with the next one instead; the points below it are folded
+    beyond the pair.
+    """
     vs = state.sorted_values()
     ls = state.labels[state.order]
     cid = state.cluster[state.order]
-    q = np.flatnonzero((ls == ls[0]) & (cid != cid[0]) & (vs != vs[0]))
+    last = np.zeros(int(ls.max()) + 1, dtype=np.int64)
+    last[ls] = np.arange(len(ls))  # the last position of each label (fancy assignment keeps the last)
+    open_ = np.flatnonzero(cid[last[ls]] != cid)
+    if not len(open_):
+        return []
+    p = int(open_[0])
+    q = np.flatnonzero((ls == ls[p]) & (cid != cid[p]) & (vs != vs[p]) & (np.arange(len(ls)) > p))
     if not len(q):
         return []
     q0 = int(q[0])
-    c = (vs[0] + vs[q0]) / 2
+    c = (vs[p] + vs[q0]) / 2
+    if not c - vs[p] > 0:
+        return []
     new = np.abs(vs - c)
-    new[(cid == cid[q0]) | (cid == cid[0])] = c - vs[0]
+    new[(cid == cid[q0]) | (cid == cid[p])] = c - vs[p]
     srt = ls[np.argsort(new, kind="stable")]
     runs = 1 + int(np.count_nonzero(srt[1:] != srt[:-1]))
-    span = int(np.count_nonzero(np.diff(cid[:q0 + 1]) != 0))
-    return [Candidate(float(c), (int(cid[0]), int(cid[q0])), float(c - vs[0]), runs, span, "paper-merge")]
+    span = int(np.count_nonzero(np.diff(cid[p:q0 + 1]) != 0))
+    return [Candidate(float(c), (int(cid[p]), int(cid[q0])), float(c - vs[p]), runs, span, "paper-merge")]
 
 
 #: The strategies in the order the planner asks them.
