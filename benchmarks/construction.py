@@ -23,7 +23,8 @@ exported network gets wrong in torch float64 and float32 (CPU; not rigorous:
 that is the point); and the smallest float width among numpy float32,
 float64 and longdouble (24, 53, 64 bits) whose plain evaluation of the float
 form gets every point right (``>64`` if none).  A table goes to stdout,
-JSON to ``benchmarks/results/construction.json``.
+JSON to ``benchmarks/results/construction_v2.json`` (the older
+``construction*.json`` files are earlier runs of the first planner).
 
 Run ``python benchmarks/construction.py --rows random-256,random-2000`` for a
 quick look; the whole table takes about half an hour on two cores.
@@ -251,12 +252,13 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", default=None, help="git revision whose default method is the 'landed' column")
     ap.add_argument("--time-limit", type=float, default=900.0, help="seconds before a build is stopped")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "construction.json"))
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "construction_v2.json"))
     args = ap.parse_args(argv)
 
     from lnnet_construct.construct import Policy
 
-    policies = {"default": None, "paper-order": Policy(strategies=("paper-merge",)), "depth": Policy(prefer="depth")}
+    policies = {"default": None, "paper-order": Policy(strategies=("paper-merge",), greedy_max_points=0),
+                "depth": Policy(prefer="depth")}
     methods = [m for m in args.methods.split(",") if m]
     worktree = None
     if args.baseline:

@@ -102,6 +102,28 @@ def construction_rows(results: dict) -> dict:
     return rows
 
 
+def _v2_table(v2: dict) -> str:
+    """The construction rows of ``construction_v2.json``: default against the paper's order and the landed planner."""
+    by = {}
+    for r in v2["rows"]:
+        if "ln_layers" in r:
+            by[(r["data"], r["method"])] = r
+    body = []
+    for data in dict.fromkeys(r["data"] for r in v2["rows"]):
+        d = by.get((data, "default"))
+        if d is None:
+            continue
+        p, old = by.get((data, "paper-order")), by.get((data, "landed"))
+        name = data.replace("-", ", m = ") if data.split("-")[-1].isdigit() else f"{data}, m = {d['m']}"
+        body.append([name, f"{d['ln_layers']} / {p['ln_layers'] if p else '–'} / {old['ln_layers'] if old else '–'}",
+                     round(d["ln_layers"] / d["m"], 3), round(d["build_seconds"] + d["certify_seconds"], 1),
+                     f"{d['torch_float64_wrong']} / {old['torch_float64_wrong'] if old else '–'}",
+                     d["torch_float32_wrong"], "`construction_v2.json`"])
+    return markdown_table(["data", "LN layers default / paper order / landed", "layers / m",
+                           "build + certify s", "torch float64 wrong default / landed", "float32 wrong", "source"],
+                          body)
+
+
 def summary_table(results: dict) -> str:
     """The README's summary: construction depth and float errors, then one line per other benchmark."""
     rows = construction_rows(results)
@@ -114,8 +136,11 @@ def summary_table(results: dict) -> str:
                      f"{d['ln_layers']} / {p['ln_layers'] if p else '–'}", d["build_seconds"],
                      f"{d['float64_errors']} / {p['float64_errors'] if p else '–'}",
                      f"`{d['source']}`" + (f", `{p['source']}`" if p and p["source"] != d["source"] else "")])
-    parts = [markdown_table(["data (d = 2, seed 0)", "LN layers `default` / `paper`", "`default` build s",
-                             "float64 wrong `default` / `paper`", "source"], body)]
+    if "construction_v2.json" in results:
+        parts = [_v2_table(results["construction_v2.json"])]
+    else:
+        parts = [markdown_table(["data (d = 2, seed 0)", "LN layers `default` / `paper`", "`default` build s",
+                                 "float64 wrong `default` / `paper`", "source"], body)]
     other = []
     ver = results.get("verification.json")
     if ver:

@@ -192,7 +192,7 @@ def test_three_classes_are_planned_one_class_at_a_time():
     # random labels, m = 200, K = 3: 183 layers when folding for all three labels at once (planner
     # seed 0); one class against the rest, then the last two, took 84 (data seeds 0-5: 77-92, against 77-183)
     pts, labels = _random_set(200, k=3, seed=3, span=10**5)
-    net = build(pts, labels)
+    net = build(pts, labels, policy=Policy(prefer="depth"))
     assert net.meta["planner_staged_layers"] > 0 and "fallback" not in net.meta
     assert net.depth <= 120 and classifies_all(net, pts, labels)
 

@@ -505,10 +505,6 @@ def _not_deeper_than_paper(ds: Dataset, eps: Fraction, result):
     """
     plan, layers, groups, extra = result
     depth = len(plan.folds)
-    if extra.get("planner") == "float" and "float64" in extra.get("float_formats_kept", ()):
-        # where depth and float64 conflict the default keeps float64: the paper's plan does not promise it
-        extra["paper_comparison"] = "skipped: the default plan keeps float64"
-        return result
     cap = _binary_paper_bound(ds) if ds.k == 2 else 0
     if depth <= cap:
         return result
@@ -527,10 +523,26 @@ def _not_deeper_than_paper(ds: Dataset, eps: Fraction, result):
     if len(p_plan.folds) >= depth:  # the exact plan (few points) runs to its end
         extra["paper_comparison"] = f"paper {len(p_plan.folds)} layers, default {depth}"
         return result
+    if extra.get("planner") == "float" and "float64" in extra.get("float_formats_kept", ()):
+        # where depth and float64 conflict the default keeps float64: the paper's plan must keep it too
+        wrong = _float64_wrong(p_plan, ds, eps)
+        if wrong:
+            extra["paper_comparison"] = (f"paper {len(p_plan.folds)} layers, default {depth}; kept the default: a "
+                                         f"float64 evaluation of the paper's network gets {wrong} points wrong")
+            return result
     reason = f"the paper's plan ({len(p_plan.folds)} layers) is shallower than ours ({depth})"
     if "fallback" in extra:
         reason = f"{extra['fallback']}; {reason}"
-    return p_plan, p_layers, p_groups, {**ex, "fallback": reason}  # the default plan's notes are moot
+    return p_plan, p_layers, p_groups, {**ex, "planner": "paper", "fallback": reason}  # our notes are moot
+
+
+def _float64_wrong(plan: Plan, ds: Dataset, eps: Fraction) -> int:
+    """Points a plain float64 evaluation of ``plan``'s network gets wrong (not rigorous: a comparison only)."""
+    from ..predict import predict_indices
+
+    net = realise(plan.direction, plan.folds, plan.readout, ds.classes, eps=eps)
+    got = predict_indices(net, ds.points, arith="float")
+    return sum(g != int(lab) for g, lab in zip(got, ds.labels))
 
 
 def _float_safe(st, guard):

@@ -87,7 +87,7 @@ class Policy:
     min_relative_gap: float = 2.0 ** -30
     max_range: float = 2.0 ** 45
     greedy_max_points: int = 512
-    greedy_max_points_multiclass: int = 64
+    greedy_max_points_multiclass: int = 256
     strategies: tuple = ("paper-merge",)
 
     def __post_init__(self):
