@@ -150,3 +150,17 @@ def test_single_class_human_summary(tmp_path, capsys):
     net = load_network(out)
     ps = load_points(pts)
     assert classifies_all(net, ps.points, ps.labels)
+
+
+def test_prefer_depth_uses_the_depth_first_planner(tmp_path, capsys):
+    text = "x,label\n" + "".join(f"{i},{(i * 7) % 3 % 2}\n" for i in range(24))
+    pts = _write(tmp_path, "p.csv", text)
+    for prefer, planners in (("float64", {"float", "greedy", "paper"}), ("depth", {"greedy", "paper", None})):
+        out = tmp_path / f"{prefer}.json"
+        assert main(["build", str(pts), "-o", str(out), "--prefer", prefer, "--json", "-q"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["planner"] in planners and doc["ln_layers"] <= 22
+        if prefer == "depth":
+            assert doc["planner"] != "float"
+    assert main(["build", str(pts), "-o", str(tmp_path / "x.json"), "--prefer", "fast"]) == 3
+    assert "--prefer" in capsys.readouterr().err

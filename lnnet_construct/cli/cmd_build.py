@@ -37,6 +37,9 @@ def add_parser(sub):
     p.add_argument("--eps", default="0", metavar="E",
                    help="LayerNorm epsilon, an exact number (default 0; 1e-5 matches torch.nn.LayerNorm)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the randomised choices")
+    p.add_argument("--prefer", choices=("float64", "depth"), default="float64",
+                   help="default method: float64 (default) keeps a plain float64 evaluation right; depth trades "
+                        "that for fewer layers (slow beyond a few thousand points)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes for the planner's search on 512 or more points (default: the cores, at most 2; "
                         "the network does not depend on it)")
@@ -46,7 +49,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..construct import build
+    from ..construct import Policy, build
     from ..errors import InputError
     from ..io import load_points, save_network
     from ..numbers import parse_number
@@ -62,7 +65,7 @@ def run(args) -> int:
     try:
         with Progress(0, "build (runs merged)", enabled=not args.quiet, unit="run") as bar:
             net = build(pts.points, pts.labels, method=args.method, eps=eps, seed=args.seed, progress=bar,
-                        workers=args.workers)
+                        workers=args.workers, policy=Policy(prefer=args.prefer))
     except InputError as e:
         raise type(e)(f"{args.points}: {e}") from None
     save_network(net, args.output)
@@ -71,6 +74,8 @@ def run(args) -> int:
     summary = {
         "output": str(args.output),
         "method": args.method,
+        "planner": meta.get("planner"),
+        "float_formats_kept": meta.get("float_formats_kept"),
         "points": len(pts),
         "distinct_points": meta.get("distinct_points"),
         "classes": list(net.class_texts),
