@@ -1558,7 +1558,7 @@ def _lemma_section(text):
     return match.group(1) if match else None
 
 
-def test_all_twelve_ids_have_proof_files():
+def test_all_ids_have_proof_files():
     found = {p.stem for p in PROOFS.glob("*.md") if p.name != "README.md"}
     assert found == set(THEOREM_IDS)
     readme = (PROOFS / "README.md").read_text(encoding="utf-8")
@@ -1582,5 +1582,5 @@ def test_every_proof_cites_existing_lemma_tests():
         assert not missing, f"{tid}.md cites missing tests {missing}"
         used |= set(cited)
     # every lemma test here backs at least one proof (the two meta tests excepted)
-    unused = defined - used - {"test_all_twelve_ids_have_proof_files", "test_every_proof_cites_existing_lemma_tests"}
+    unused = defined - used - {"test_all_ids_have_proof_files", "test_every_proof_cites_existing_lemma_tests"}
     assert not unused, f"tests cited by no proof: {sorted(unused)}"
