@@ -11,8 +11,15 @@ r"""``fold-chain-sign-changes`` and ``vc-upper-bound``: how much width-3 LN-Nets
   ``L*(m, d)`` that most labellings of ``m`` points need, every inequality
   decided exactly or with mpmath intervals; the gap to the construction's
   ``m - 2`` layers.
+* ``vc-line-two-layers``: every width-3 LN-Net with ``L <= 2`` LN layers (not
+  only fold chains) changes sign at most ``2^L`` times along a line, so its
+  VC dimension on a line is ``2^L + 1`` (3 and 5).  Checked on random,
+  perturbed-sawtooth and degenerate networks (exact counts from a zero
+  polynomial of degree ``<= 2^L``), against the fold-chain count, and on the
+  stored witness.
 
-Proofs: ``proofs/fold-chain-sign-changes.md``, ``proofs/vc-upper-bound.md``.
+Proofs: ``proofs/fold-chain-sign-changes.md``, ``proofs/vc-upper-bound.md``,
+``proofs/vc-line-two-layers.md``.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from lnnet_construct.theory.checks._support import Claims, exact_text, random_ra
 from lnnet_construct.theory.registry import Outcome, Param, Theorem
 
 __all__ = ["THEOREMS", "generate_fold_chains", "check_fold_chains", "generate_upper_bound", "check_upper_bound",
-           "random_chain"]
+           "random_chain", "generate_two_layers", "check_two_layers"]
 
 FOLD_ID = "fold-chain-sign-changes"
 UPPER_ID = "vc-upper-bound"
+LINE2_ID = "vc-line-two-layers"
 
 #: Depths for which the stored witnesses give equality (2^L + 1 points on a line).
 EQUALITY_DEPTHS = (0, 1, 2, 3)
@@ -333,6 +341,118 @@ def check_upper_bound(instance: dict) -> Outcome:
     return Outcome(cl.status, summary, ev)
 
 
+# ----------------------------------------------------------------------------- any network, L <= 2
+
+
+def _perturbed(net, rng, scale=Fraction(1, 40)):
+    """``net`` with every affine weight and bias moved by a random rational in ``[-scale, scale]``: a general network."""
+    from lnnet_construct.network import Affine, Network
+
+    def jig(v):
+        return Fraction(v) + scale * Fraction(rng.randint(-20, 20), 20)
+
+    layers = [Affine([[jig(v) for v in r] for r in lay.weight], [jig(v) for v in lay.bias])
+              if isinstance(lay, Affine) else lay for lay in net.layers]
+    return Network(net.input_dim, layers, classes=list(net.classes))
+
+
+def _through_origin_line(net, rng):
+    """A line through a point where the first LayerNorm's input is constant (variance 0), or None."""
+    W, b = net.layers[0].weight, net.layers[0].bias
+    if len(W[0]) < 2:
+        return None
+    au = [(W[0][j] - W[1][j]) / 2 for j in range(2)]
+    aw = [(W[0][j] + W[1][j] - 2 * W[2][j]) / 6 for j in range(2)]
+    u0, w0 = (b[0] - b[1]) / 2, (b[0] + b[1] - 2 * b[2]) / 6
+    det = au[0] * aw[1] - au[1] * aw[0]
+    if det == 0:
+        return None
+    x0 = ((-u0 * aw[1] + w0 * au[1]) / det, (-w0 * au[0] + aw[0] * u0) / det)
+    p = x0 + (Fraction(0),) * (net.input_dim - 2)
+    return p, _nonzero_vector(rng, net.input_dim)
+
+
+def generate_two_layers(L: int = 2, d: int = 2, m: int = 8, seed: int = 0, eps: Fraction = Fraction(0)) -> dict:
+    """Networks with ``L`` LN layers on random lines: the sawtooth, perturbed sawtooths, random ones, one whose
+    line meets a zero of the first LayerNorm's variance (``d >= 2``), and the stored witness."""
+    from lnnet_construct.theory.fold_chain import sawtooth_chain
+    from lnnet_construct.theory.vc import shatter
+    from lnnet_construct.theory.vc_bounds import random_width3_network
+
+    eps = Fraction(eps)
+    rng = rng_for(LINE2_ID, seed)
+    saw = sawtooth_chain(L, eps, d)
+    saw_net = saw.network(eps)
+    nets = [("sawtooth", saw_net, saw, *_line_for(rng, saw.direction))]
+    for k in range(m):
+        if k % 2 == 0:
+            net = _perturbed(saw_net, rng)
+            kind = "perturbed sawtooth"
+        else:
+            net = random_width3_network(L, d, seed=rng.randrange(10**9), eps=eps)
+            kind = "random"
+        p = tuple(random_rational(rng, -3, 3, (1, 2, 3)) for _ in range(d))
+        nets.append((kind, net, None, p, _nonzero_vector(rng, d)))
+    if d >= 2:
+        net = random_width3_network(L, d, seed=rng.randrange(10**9), eps=eps)
+        line = _through_origin_line(net, rng)
+        if line is not None:
+            nets.append(("line through a zero of the first variance", net, None, *line))
+    return {"L": L, "d": d, "m": m, "seed": seed, "eps": eps, "bound": 2**L, "networks": nets,
+            "witness": shatter(depth=L, dim=1, eps=eps, certify=False), "witness_n": 2**L + 1}
+
+
+def check_two_layers(instance: dict) -> Outcome:
+    """Sign changes of every network <= ``bound`` (exact), the fold-chain count agrees, the witness is certified."""
+    from lnnet_construct.theory.fold_chain import sign_changes_on_line
+    from lnnet_construct.theory.line_two_layers import sign_changes_general
+
+    cl = Claims()
+    L, bound, eps = instance["L"], instance["bound"], Fraction(instance["eps"])
+    rows = []
+    for kind, net, chain, p, q in instance["networks"]:
+        r = sign_changes_general(net, p, q)
+        row = {"kind": kind, "sign_changes": r["sign_changes"], "degree": r["degree"], "degenerate": r["degenerate"],
+               "line": {"p": [exact_text(v) for v in p], "q": [exact_text(v) for v in q]}}
+        if chain is not None:
+            row["fold_chain_count"] = sign_changes_on_line(net, chain, p, q)["sign_changes"]
+        rows.append(row)
+    degenerate = [i for i, r in enumerate(rows) if r["degenerate"]]
+    cl.add("every zero polynomial is non-zero (so every count is defined)", None if degenerate else True,
+           degenerate=degenerate)
+    counted = [r["sign_changes"] for r in rows if r["sign_changes"] is not None]
+    most = max(counted) if counted else None
+    cl.add(f"every width-3 network with {L} LN layers changes sign at most {bound} times along its line "
+           "(exact count)", None if most is None else most <= bound, max_sign_changes=most, counts=counted)
+    degs = [r["degree"] for r in rows if r["degree"] is not None]
+    cl.add(f"every zero polynomial has degree at most 2^L = {2 ** L}", all(g <= 2**L for g in degs), degrees=degs)
+    pairs = [(r["sign_changes"], r["fold_chain_count"]) for r in rows if "fold_chain_count" in r]
+    cl.add("on fold chains the general count equals the fold-chain count (two methods)",
+           all(a == b for a, b in pairs), pairs=pairs)
+    cl.add(f"the sawtooth network attains {2 ** L} sign changes (the bound is sharp)", rows[0]["sign_changes"] == 2**L)
+    w = instance["witness"]
+    from lnnet_construct.theory.vc import verify_witness
+
+    pts = [tuple(p) for p in w.points]
+    n = len(pts)
+    cl.add(f"the stored witness has N = {n} = {instance['witness_n']} distinct points of a line",
+           n == instance["witness_n"] and len(set(pts)) == n and all(len(p) == 1 for p in pts), N=n)
+    got = [tuple(int(v) for v in lab.labels) for lab in w.labellings]
+    deep = [list(g) for g, lab in zip(got, w.labellings) if lab.network.depth > L]
+    cl.add(f"all 2^N labellings are present once, each with a network of at most {L} LN layers",
+           len(got) == 2**n and set(got) == set(itertools.product((0, 1), repeat=n)) and not deep, too_deep=deep[:5])
+    rep = verify_witness(w)
+    ok = True if rep.status == "certified" else (False if rep.status == "refuted" else None)
+    cl.add(f"verify_witness certifies all {len(got)} networks on all {n} points (rigorous)", ok, report=rep.summary())
+    ev = {"claims": cl.items, "L": L, "d": instance["d"], "m": instance["m"], "seed": instance["seed"],
+          "eps": exact_text(eps), "bound": bound, "networks": rows, "N": n,
+          "points": [[exact_text(v) for v in p] for p in pts]}
+    summary = (f"{len(rows)} width-3 networks with {L} LN layers: at most {most} <= {bound} sign changes on a line; "
+               f"the stored witness shatters {n} = 2^{L} + 1 collinear points"
+               if cl.status == "holds" else f"not proven: {', '.join(cl.failed())}")
+    return Outcome(cl.status, summary, ev)
+
+
 _EPS = Param("eps", Fraction(0), Fraction(0), None, "LayerNorm epsilon (exact rational; 1/100000 is torch's default)",
              kind="rational")
 
@@ -384,5 +504,29 @@ THEOREMS = (
         ),
         generate=generate_upper_bound,
         check=check_upper_bound,
+    ),
+    Theorem(
+        id=LINE2_ID,
+        title="Every width-3 LN-Net with L <= 2 layers: at most 2^L sign changes on a line (our Theorem 7)",
+        statement=(
+            "For L = 1 and L = 2, every width-3 LN-Net with L LN layers (any weights, plain LN_eps, any eps >= 0) "
+            "changes sign at most 2^L times along any line; so these networks shatter at most 2^L + 1 collinear "
+            "points (3 and 5), and the stored certified witnesses shatter exactly that many: their VC dimension "
+            "on a line is 2^L + 1. The proof: the first LayerNorm maps a line onto half an ellipse, and the "
+            "zero set of the rest is a conic, which meets it in at most 2^L points (Bezout)."
+        ),
+        formula=("#sign changes of x -> sign F(x) on a line <= 2^L (L <= 2); "
+                 "VCdim on a line (width-3 LN-Nets, depth L) = 2^L + 1 for L = 1, 2"),
+        source="ours (the half-ellipse argument and Bezout's theorem; the L = 2 witness is from our search)",
+        mode="exact",
+        params=(
+            Param("L", 2, 1, 2, "number of LN layers (1 or 2)"),
+            Param("d", 2, 1, 8, "input dimension of the networks"),
+            Param("m", 8, 1, 60, "number of random and perturbed networks"),
+            Param("seed", 0, None, None, "seed of the networks and lines"),
+            _EPS,
+        ),
+        generate=generate_two_layers,
+        check=check_two_layers,
     ),
 )
