@@ -53,7 +53,7 @@ THEOREM_IDS = (
     "gram-isometry",
     "fold-chain-sign-changes",
     "vc-upper-bound",
-    "vc-line-two-layers",
+    "vc-line-width3",
 )
 
 # --------------------------------------------------------------------------

@@ -39,7 +39,7 @@ Examples
 >>> get_theorem("no-such-theorem")
 Traceback (most recent call last):
 ...
-lnnet_construct.errors.InputError: unknown theorem 'no-such-theorem'; valid ids: ln-circle, lssr-affine-invariance, lssr-ln-breaks, thm-binary, thm-multiclass, vc-lower-bound, lng-hessian, ln-rmsnorm-fold, ln-lipschitz, ln2-sign, ln-one-stationary, gram-isometry, fold-chain-sign-changes, vc-upper-bound, vc-line-two-layers
+lnnet_construct.errors.InputError: unknown theorem 'no-such-theorem'; valid ids: ln-circle, lssr-affine-invariance, lssr-ln-breaks, thm-binary, thm-multiclass, vc-lower-bound, lng-hessian, ln-rmsnorm-fold, ln-lipschitz, ln2-sign, ln-one-stationary, gram-isometry, fold-chain-sign-changes, vc-upper-bound, vc-line-width3
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ _ORDER = (
     "gram-isometry",
     "fold-chain-sign-changes",
     "vc-upper-bound",
-    "vc-line-two-layers",
+    "vc-line-width3",
 )
 
 

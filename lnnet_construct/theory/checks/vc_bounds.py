@@ -11,15 +11,16 @@ r"""``fold-chain-sign-changes`` and ``vc-upper-bound``: how much width-3 LN-Nets
   ``L*(m, d)`` that most labellings of ``m`` points need, every inequality
   decided exactly or with mpmath intervals; the gap to the construction's
   ``m - 2`` layers.
-* ``vc-line-two-layers``: every width-3 LN-Net with ``L <= 2`` LN layers (not
-  only fold chains) changes sign at most ``2^L`` times along a line, so its
-  VC dimension on a line is ``2^L + 1`` (3 and 5).  Checked on random,
-  perturbed-sawtooth and degenerate networks (exact counts from a zero
-  polynomial of degree ``<= 2^L``), against the fold-chain count, and on the
-  stored witness.
+* ``vc-line-width3``: every width-3 LN-Net (not only fold chains) with ``L``
+  LN layers changes sign at most ``2^L`` times along a line, at ``eps = 0``
+  for every ``L`` and at every ``eps >= 0`` for ``L <= 2``; so its VC
+  dimension on a line is ``2^L + 1`` for ``L <= 3`` (3, 5, 9).  Checked on
+  random, perturbed-sawtooth and degenerate networks (exact counts from a
+  resultant eliminant), against the fold-chain count, and on the stored
+  witness.
 
 Proofs: ``proofs/fold-chain-sign-changes.md``, ``proofs/vc-upper-bound.md``,
-``proofs/vc-line-two-layers.md``.
+``proofs/vc-line-width3.md``.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ from lnnet_construct.theory.checks._support import Claims, exact_text, random_ra
 from lnnet_construct.theory.registry import Outcome, Param, Theorem
 
 __all__ = ["THEOREMS", "generate_fold_chains", "check_fold_chains", "generate_upper_bound", "check_upper_bound",
-           "random_chain", "generate_two_layers", "check_two_layers"]
+           "random_chain", "generate_line", "check_line"]
 
 FOLD_ID = "fold-chain-sign-changes"
 UPPER_ID = "vc-upper-bound"
-LINE2_ID = "vc-line-two-layers"
+LINE2_ID = "vc-line-width3"
 
 #: Depths for which the stored witnesses give equality (2^L + 1 points on a line).
 EQUALITY_DEPTHS = (0, 1, 2, 3)
@@ -372,14 +373,25 @@ def _through_origin_line(net, rng):
     return p, _nonzero_vector(rng, net.input_dim)
 
 
-def generate_two_layers(L: int = 2, d: int = 2, m: int = 8, seed: int = 0, eps: Fraction = Fraction(0)) -> dict:
+def generate_line(L: int = 2, d: int = 2, m: int = 8, seed: int = 0, eps: Fraction = Fraction(0)) -> dict:
     """Networks with ``L`` LN layers on random lines: the sawtooth, perturbed sawtooths, random ones, one whose
-    line meets a zero of the first LayerNorm's variance (``d >= 2``), and the stored witness."""
+    line meets a zero of the first LayerNorm's variance (``d >= 2``), and the stored witness.
+
+    Raises
+    ------
+    InputError
+        For ``L = 3`` with ``eps > 0``: the theorem is proved there for ``eps = 0`` only.
+    """
     from lnnet_construct.theory.fold_chain import sawtooth_chain
     from lnnet_construct.theory.vc import shatter
     from lnnet_construct.theory.vc_bounds import random_width3_network
 
     eps = Fraction(eps)
+    if L >= 3 and eps != 0:
+        from lnnet_construct.errors import InputError
+
+        raise InputError(f"{LINE2_ID}: for L >= 3 the theorem is proved at eps = 0 only (eps > 0 is the conjecture of "
+                         "proofs/vc-line-width3.md)")
     rng = rng_for(LINE2_ID, seed)
     saw = sawtooth_chain(L, eps, d)
     saw_net = saw.network(eps)
@@ -402,10 +414,10 @@ def generate_two_layers(L: int = 2, d: int = 2, m: int = 8, seed: int = 0, eps: 
             "witness": shatter(depth=L, dim=1, eps=eps, certify=False), "witness_n": 2**L + 1}
 
 
-def check_two_layers(instance: dict) -> Outcome:
+def check_line(instance: dict) -> Outcome:
     """Sign changes of every network <= ``bound`` (exact), the fold-chain count agrees, the witness is certified."""
     from lnnet_construct.theory.fold_chain import sign_changes_on_line
-    from lnnet_construct.theory.line_two_layers import sign_changes_general
+    from lnnet_construct.theory.line_sign_changes import sign_changes_general
 
     cl = Claims()
     L, bound, eps = instance["L"], instance["bound"], Fraction(instance["eps"])
@@ -418,14 +430,15 @@ def check_two_layers(instance: dict) -> Outcome:
             row["fold_chain_count"] = sign_changes_on_line(net, chain, p, q)["sign_changes"]
         rows.append(row)
     degenerate = [i for i, r in enumerate(rows) if r["degenerate"]]
-    cl.add("every zero polynomial is non-zero (so every count is defined)", None if degenerate else True,
+    cl.add("no eliminant vanishes identically (so every count is defined)", None if degenerate else True,
            degenerate=degenerate)
     counted = [r["sign_changes"] for r in rows if r["sign_changes"] is not None]
     most = max(counted) if counted else None
     cl.add(f"every width-3 network with {L} LN layers changes sign at most {bound} times along its line "
            "(exact count)", None if most is None else most <= bound, max_sign_changes=most, counts=counted)
     degs = [r["degree"] for r in rows if r["degree"] is not None]
-    cl.add(f"every zero polynomial has degree at most 2^L = {2 ** L}", all(g <= 2**L for g in degs), degrees=degs)
+    cl.add(f"every eliminant has degree at most 2^L = {2 ** L} (so at most 2^L zeros)", all(g <= 2**L for g in degs),
+           degrees=degs)
     pairs = [(r["sign_changes"], r["fold_chain_count"]) for r in rows if "fold_chain_count" in r]
     cl.add("on fold chains the general count equals the fold-chain count (two methods)",
            all(a == b for a, b in pairs), pairs=pairs)
@@ -507,26 +520,26 @@ THEOREMS = (
     ),
     Theorem(
         id=LINE2_ID,
-        title="Every width-3 LN-Net with L <= 2 layers: at most 2^L sign changes on a line (our Theorem 7)",
+        title="Any width-3 LN-Net changes sign at most 2^L times on a line (our Theorem 7)",
         statement=(
-            "For L = 1 and L = 2, every width-3 LN-Net with L LN layers (any weights, plain LN_eps, any eps >= 0) "
-            "changes sign at most 2^L times along any line; so these networks shatter at most 2^L + 1 collinear "
-            "points (3 and 5), and the stored certified witnesses shatter exactly that many: their VC dimension "
-            "on a line is 2^L + 1. The proof: the first LayerNorm maps a line onto half an ellipse, and the "
-            "zero set of the rest is a conic, which meets it in at most 2^L points (Bezout)."
+            "Every width-3 LN-Net with L LN layers (any weights, plain LN_eps) changes sign at most 2^L times along "
+            "any line: for every L at eps = 0 (the first LayerNorm maps a line one-to-one onto half an ellipse, and "
+            "each later layer at most doubles how often a point of the ellipse is visited), and for L <= 2 at every "
+            "eps >= 0 (the zero set of the rest is a conic; Bezout). So these networks shatter at most 2^L + 1 "
+            "collinear points, and with the stored certified witnesses exactly 2^L + 1 for L <= 3 (3, 5, 9 points)."
         ),
-        formula=("#sign changes of x -> sign F(x) on a line <= 2^L (L <= 2); "
-                 "VCdim on a line (width-3 LN-Nets, depth L) = 2^L + 1 for L = 1, 2"),
-        source="ours (the half-ellipse argument and Bezout's theorem; the L = 2 witness is from our search)",
+        formula=("#sign changes of x -> sign F(x) on a line <= 2^L (eps = 0, all L; eps >= 0, L <= 2); "
+                 "VCdim on a line (width-3 LN-Nets, depth L) = 2^L + 1 for L <= 3 (L = 3: eps = 0)"),
+        source="ours (the half-ellipse argument and Bezout's theorem; the witnesses are from our search)",
         mode="exact",
         params=(
-            Param("L", 2, 1, 2, "number of LN layers (1 or 2)"),
+            Param("L", 2, 1, 3, "number of LN layers (L = 3 needs eps = 0)"),
             Param("d", 2, 1, 8, "input dimension of the networks"),
             Param("m", 8, 1, 60, "number of random and perturbed networks"),
             Param("seed", 0, None, None, "seed of the networks and lines"),
             _EPS,
         ),
-        generate=generate_two_layers,
-        check=check_two_layers,
+        generate=generate_line,
+        check=check_line,
     ),
 )
