@@ -1541,6 +1541,106 @@ def test_depth_lower_bound_grows_like_sqrt_m():
 
 
 # --------------------------------------------------------------------------
+# vc-line-width3: a line goes to half an ellipse; eps = 0 layers at most double the visits
+# --------------------------------------------------------------------------
+
+
+def _Q(u, w):
+    return (2 * u**2 + 6 * w**2) / 3
+
+
+def test_line_image_is_half_an_ellipse():
+    """Lemma 1: with Q(Tz) = |z|^2 and the line (t, delta), delta > 0, the point (t, delta)/r, r^2 = t^2 + delta^2 + eps,
+    lies on x^2 + (1 + eps/delta^2) y^2 = 1 and moves injectively (dx/dt = (delta^2 + eps)/r^3 > 0)."""
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    T = (sp.sqrt(sp.Rational(3, 2)) * z1, sp.sqrt(sp.Rational(1, 2)) * z2)
+    assert sp.expand(_Q(*T) - (z1**2 + z2**2)) == 0
+    t = sp.Symbol("t", real=True)
+    delta = sp.Symbol("delta", positive=True)
+    eps = sp.Symbol("eps", nonnegative=True)
+    r = sp.sqrt(t**2 + delta**2 + eps)
+    x, y = t / r, delta / r
+    assert sp.simplify(x**2 + (1 + eps / delta**2) * y**2 - 1) == 0
+    assert sp.simplify(sp.diff(x, t) * r**3 - (delta**2 + eps)) == 0
+    # at eps = 0 the ellipse is the unit circle (S in T-coordinates) and y > 0 is half of it
+    assert sp.simplify((x**2 + y**2 - 1).subs(eps, 0)) == 0
+
+
+def test_eps0_layer_at_most_doubles_the_visits():
+    """(a): for an invertible affine A and P on S = {Q = 1}, the X on S with A(X) on the open ray through P solve a
+    quadratic in the ray parameter with positive leading coefficient: at most two of them."""
+    import random
+
+    rnd = random.Random(29)
+    tt = sp.Symbol("t", positive=True)
+    for _ in range(30):
+        M = sp.Matrix(2, 2, [sp.Rational(rnd.randint(-9, 9), rnd.choice([1, 2, 3])) for _ in range(4)])
+        if M.det() == 0:
+            continue
+        g = sp.Matrix([sp.Rational(rnd.randint(-9, 9), 2) for _ in range(2)])
+        z = sp.Matrix([sp.Rational(rnd.randint(-9, 9), 3) for _ in range(2)])
+        if z == sp.zeros(2, 1):
+            continue
+        P = z / sp.sqrt(_Q(z[0], z[1]))                     # a point of S
+        X = M.inv() * (tt * P - g)                          # A(X) = t P, t > 0
+        eq = sp.expand(_Q(X[0], X[1]) - 1)
+        poly = sp.Poly(eq, tt)
+        assert poly.degree() == 2 and sp.simplify(poly.LC()) > 0
+        roots = [r for r in sp.solve(eq, tt) if r.is_real and bool(r > 0)]
+        assert len(roots) <= 2
+
+
+def test_two_layer_zero_set_lies_on_a_conic():
+    """(b): with k = (rho u + sigma w)^2 - b^2 n^2, k = n^2 G (G - 2b) for G = (rho u + sigma w)/n + b; so G = 0
+    gives k = 0 and k = 0 gives G in {0, 2b}; and K(p, q) = k(A(p, q)) has degree <= 2."""
+    u, w, rho, sigma, b = sp.symbols("u w rho sigma b", real=True)
+    n = sp.Symbol("n", positive=True)
+    G = (rho * u + sigma * w) / n + b
+    k = (rho * u + sigma * w) ** 2 - b**2 * n**2
+    assert sp.simplify(k - n**2 * G * (G - 2 * b)) == 0
+    p, q, eps = sp.symbols("p q eps", real=True)
+    m = sp.symbols("m11 m12 m21 m22 g1 g2", real=True)
+    U, W = m[0] * p + m[1] * q + m[4], m[2] * p + m[3] * q + m[5]
+    K = (rho * U + sigma * W) ** 2 - b**2 * (_Q(U, W) + eps)
+    assert sp.Poly(sp.expand(K), p, q).total_degree() <= 2
+
+
+def _oracle_eliminant(L, eps, rnd):
+    """Resultant elimination of the zero condition along s (independent of the package): degree in s."""
+    s = sp.Symbol("s")
+    ys = sp.symbols(f"y1:{L + 1}")
+    R = lambda: sp.Rational(rnd.randint(-7, 7), rnd.choice([1, 2, 3]))  # noqa: E731
+    U, W = R() * s + R(), R() * s + R()
+    prod, rels = sp.Integer(1), []
+    for k in range(L):
+        rels.append(sp.expand(3 * ys[k] ** 2 * prod**2 - (2 * U**2 + 6 * W**2 + 3 * eps * prod**2)))
+        prod *= ys[k]
+        if k < L - 1:
+            U, W = (sp.expand(R() * U + R() * W + R() * prod), sp.expand(R() * U + R() * W + R() * prod))
+    E = sp.expand(R() * U + R() * W + R() * prod)
+    for k in reversed(range(L)):
+        E = sp.expand(sp.resultant(E, rels[k], ys[k]))
+        if k:
+            P = sp.Poly(E, *ys[:k])
+            low = [min(mm[i] for mm in P.monoms()) for i in range(k)]
+            E = sp.expand(sp.cancel(E / sp.Mul(*[ys[i] ** low[i] for i in range(k)])))
+    return sp.Poly(E, s)
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4])
+@pytest.mark.parametrize("eps", [sp.Integer(0), sp.Rational(1, 7)])
+def test_eliminant_degree_is_two_to_the_L(L, eps):
+    """Evidence for the conjecture (and the check's counting method): eliminating the square roots of a random
+    width-3 network along a line by resultants leaves a non-zero polynomial of degree exactly 2^L in s."""
+    import random
+
+    rnd = random.Random(f"eliminant:{L}:{eps}")
+    for _ in range(2 if L < 4 else 1):
+        P = _oracle_eliminant(L, eps, rnd)
+        assert not P.is_zero and P.degree() == 2**L
+
+
+# --------------------------------------------------------------------------
 # The proofs folder and this file stay in step.
 # --------------------------------------------------------------------------
 
