@@ -290,3 +290,92 @@ def test_both_are_ours_in_the_list():
         t = reg.get_theorem(tid)
         assert t.origin == "ours" and t.proof_path.is_file()
         assert dataclasses.asdict(t.params[0])["name"] in ("L", "m")
+
+
+# ----------------------------------------------------------------------------- any width-3 network on a line
+
+LINE = "vc-line-width3"
+
+
+@pytest.mark.parametrize("L, eps", [(1, "0"), (1, "1/100000"), (2, "0"), (2, "1/100000"), (2, "3"), (3, "0")])
+def test_line_check_holds(L, eps):
+    r = reg.run_check(LINE, L=L, eps=eps, m=4, seed=L)
+    assert r.status == "holds", [c for c in r.evidence["claims"] if c["result"] != "holds"]
+    assert r.evidence["N"] == 2**L + 1
+    kinds = {n["kind"] for n in r.evidence["networks"]}
+    assert {"sawtooth", "perturbed sawtooth", "random"} <= kinds
+
+
+def test_line_check_refuses_eps_at_depth_three(capsys):
+    from lnnet_construct.cli.main import main
+    from lnnet_construct.errors import InputError
+
+    with pytest.raises(InputError, match="eps = 0 only"):
+        reg.run_check(LINE, L=3, eps="1/10")
+    assert main(["check", LINE, "--L", "3", "--eps", "1/10"]) == 3
+
+
+def test_general_count_on_a_line_through_a_zero_variance():
+    """eps = 0, the first LayerNorm undefined at one point of the line: counted on both sides, exactly."""
+    r = reg.run_check(LINE, L=2, d=2, m=1, seed=5)
+    rows = [n for n in r.evidence["networks"] if n["kind"].startswith("line through")]
+    assert r.status == "holds" and rows and rows[0]["sign_changes"] is not None
+
+
+def test_hand_and_resultant_eliminations_agree():
+    import random
+
+    import sympy
+
+    from lnnet_construct.theory import line_sign_changes as ls
+
+    for L in (1, 2):
+        for eps in (Fraction(0), Fraction(1, 5)):
+            for seed in range(6):
+                net = vb.random_width3_network(L, 2, seed, eps=eps)
+                rng = random.Random(seed)
+                p = (Fraction(rng.randint(-5, 5)), Fraction(rng.randint(-5, 5)))
+                q = (Fraction(rng.randint(-5, 5), 2), Fraction(rng.randint(1, 5)))
+                rec = ls.plane_recursion(ls.net_specs(net), 2)
+                a, b = ls.zero_polynomial(rec, p, q), ls.eliminant(rec, p, q)
+                sa = sympy.Poly(sympy.sqf_part(a.as_expr()), a.gens[0]).monic()
+                sb = sympy.Poly(sympy.sqf_part(b.as_expr()), b.gens[0]).monic()
+                assert sa == sb and b.degree() <= 2**L
+
+
+def test_line_check_fails_on_a_bound_of_two_to_the_L_minus_one():
+    t = reg.get_theorem(LINE)
+    inst = t.instance(L=2, m=2)
+    out = t.check(dict(inst, bound=3))
+    assert out.status == "fails" and any("at most 3 times" in c for c in _failed(out))
+
+
+def test_line_check_fails_when_the_eliminant_misses_zeros(monkeypatch):
+    import sympy
+
+    from lnnet_construct.theory import line_sign_changes as ls
+
+    monkeypatch.setattr(ls, "eliminant", lambda rec, p, q: sympy.Poly(sympy.Symbol("s") - 1000, sympy.Symbol("s")))
+    r = reg.run_check(LINE, L=2, m=2)
+    assert r.status == "fails"
+    failed = [c["claim"] for c in r.evidence["claims"] if c["result"] == "fails"]
+    assert any("two methods" in c for c in failed) and any("sharp" in c for c in failed)
+
+
+def test_line_check_is_inconclusive_on_a_vanishing_eliminant(monkeypatch):
+    import sympy
+
+    from lnnet_construct.theory import line_sign_changes as ls
+
+    monkeypatch.setattr(ls, "eliminant", lambda rec, p, q: sympy.Poly(0, sympy.Symbol("s")))
+    r = reg.run_check(LINE, L=1, m=1)
+    assert r.status == "inconclusive" and r.exit_code == 2
+
+
+def test_line_check_fails_on_a_witness_of_the_wrong_size():
+    from lnnet_construct.theory.vc import baseline_witness
+
+    t = reg.get_theorem(LINE)
+    inst = t.instance(L=2, m=1)
+    out = t.check(dict(inst, witness=baseline_witness(2, 1)))     # 4 points, not 5
+    assert out.status == "fails" and any("N = 4 = 5" in c for c in _failed(out))
