@@ -379,3 +379,24 @@ def test_line_check_fails_on_a_witness_of_the_wrong_size():
     inst = t.instance(L=2, m=1)
     out = t.check(dict(inst, witness=baseline_witness(2, 1)))     # 4 points, not 5
     assert out.status == "fails" and any("N = 4 = 5" in c for c in _failed(out))
+
+
+def test_conjecture_evidence_at_depth_three_with_eps():
+    """The open case of vc-line-width3 (eps > 0, L = 3), tested by search only: perturbed sawtooth and random
+    networks never exceed 2^3 sign changes on a line (exact counts).  Evidence, not a claim of the registry."""
+    import random
+
+    from lnnet_construct.theory.line_sign_changes import sign_changes_general
+
+    eps = Fraction(1, 10)
+    rng = random.Random(2903)
+    saw = fc.sawtooth_chain(3, eps, 2).network(eps)
+    counts = []
+    for k in range(6):
+        net = chk._perturbed(saw, rng) if k % 2 == 0 else vb.random_width3_network(3, 2, seed=k, eps=eps)
+        p = (Fraction(rng.randint(-3, 3)), Fraction(rng.randint(-3, 3)))
+        q = (Fraction(rng.randint(1, 3)), Fraction(rng.randint(-3, 3), 2))
+        r = sign_changes_general(net, p, q)
+        assert not r["degenerate"] and r["degree"] <= 8
+        counts.append(r["sign_changes"])
+    assert max(counts) <= 8
