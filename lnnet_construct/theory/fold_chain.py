@@ -53,7 +53,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..arith.base import Sign
-from ..numbers import Expr, exact_sqrt
+from ..numbers import exact_sqrt
 
 __all__ = ["ChainFold", "FoldChain", "parse_fold_chain", "chain_zeros", "sign_changes_on_line",
            "turning_value_sign_changes", "sawtooth_chain", "fold_max", "sign_changes"]
