@@ -16,6 +16,7 @@ from lnnet_construct.theory import registry as reg
 REQUIRED = (
     "ln-circle", "lssr-affine-invariance", "lssr-ln-breaks", "thm-binary", "thm-multiclass", "vc-lower-bound",
     "lng-hessian", "ln-rmsnorm-fold", "ln-lipschitz", "ln2-sign", "ln-one-stationary", "gram-isometry",
+    "fold-chain-sign-changes", "vc-upper-bound", "vc-line-width3",
 )
 #: Default checks that take more than a few seconds here (measured; see the report).
 SLOW = {"ln-circle", "lng-hessian", "vc-lower-bound"}

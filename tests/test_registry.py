@@ -22,6 +22,7 @@ from lnnet_construct.theory.checks import _support
 REQUIRED = (
     "ln-circle", "lssr-affine-invariance", "lssr-ln-breaks", "thm-binary", "thm-multiclass", "vc-lower-bound",
     "lng-hessian", "ln-rmsnorm-fold", "ln-lipschitz", "ln2-sign", "ln-one-stationary", "gram-isometry",
+    "fold-chain-sign-changes", "vc-upper-bound", "vc-line-width3",
 )
 PROOFS = reg.proofs_dir()
 

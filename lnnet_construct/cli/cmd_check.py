@@ -13,7 +13,7 @@ from .common import add_json, print_json
 #: The integer options, in the order ``--help`` shows them.
 OPTIONS = (
     ("m", "M", "number of points / samples / instances (meaning depends on the theorem)"),
-    ("L", "L", "number of LayerNorm layers (vc-lower-bound)"),
+    ("L", "L", "number of LayerNorm layers (vc-lower-bound, fold-chain-sign-changes, vc-upper-bound)"),
     ("d", "D", "dimension or LayerNorm width"),
     ("K", "K", "number of classes (thm-multiclass)"),
     ("seed", "S", "seed of the generated instance"),

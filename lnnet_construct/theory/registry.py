@@ -27,7 +27,7 @@ Examples
 --------
 >>> ids = theorem_ids()
 >>> len(ids), ids[0]
-(12, 'ln-circle')
+(15, 'ln-circle')
 >>> t = get_theorem("gram-isometry")
 >>> t.proof, t.mode, t.origin
 ('proofs/gram-isometry.md', 'exact', 'ours')
@@ -39,7 +39,7 @@ Examples
 >>> get_theorem("no-such-theorem")
 Traceback (most recent call last):
 ...
-lnnet_construct.errors.InputError: unknown theorem 'no-such-theorem'; valid ids: ln-circle, lssr-affine-invariance, lssr-ln-breaks, thm-binary, thm-multiclass, vc-lower-bound, lng-hessian, ln-rmsnorm-fold, ln-lipschitz, ln2-sign, ln-one-stationary, gram-isometry
+lnnet_construct.errors.InputError: unknown theorem 'no-such-theorem'; valid ids: ln-circle, lssr-affine-invariance, lssr-ln-breaks, thm-binary, thm-multiclass, vc-lower-bound, lng-hessian, ln-rmsnorm-fold, ln-lipschitz, ln2-sign, ln-one-stationary, gram-isometry, fold-chain-sign-changes, vc-upper-bound, vc-line-width3
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ _CHECK_MODULES = (
     "lipschitz",
     "one_ln",
     "isometry",
+    "vc_bounds",
 )
 #: The required order of ids (the issue's list).
 _ORDER = (
@@ -99,6 +100,9 @@ _ORDER = (
     "ln2-sign",
     "ln-one-stationary",
     "gram-isometry",
+    "fold-chain-sign-changes",
+    "vc-upper-bound",
+    "vc-line-width3",
 )
 
 

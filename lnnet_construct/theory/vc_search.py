@@ -17,9 +17,12 @@ at most one turning point (``proofs/ln-one-stationary.md``), so after ``k``
 folds the read-out scalar has at most ``2^k`` monotone pieces and a threshold
 can change sign at most ``2^k`` times.  Hence ``k`` folds can finish a
 labelling only if it has at most ``2^k + 1`` runs, and fold chains of depth
-``L`` shatter at most ``2^L + 1`` points of a line.  (General width-3 LN-Nets
-are not covered by this bound; for ``L = 1`` they also shatter at most 3
-collinear points, by the same argument applied to one LayerNorm.)
+``L`` shatter at most ``2^L + 1`` points of a line.  This is the registered
+theorem ``fold-chain-sign-changes`` (``proofs/fold-chain-sign-changes.md``;
+``lnnet check fold-chain-sign-changes`` also certifies that the shipped
+witnesses reach ``2^L + 1`` for ``L <= 3``).  General width-3 LN-Nets
+obey the same bound at ``eps = 0`` for every ``L`` and at every ``eps`` for
+``L <= 2`` (theorem ``vc-line-width3``).
 
 Each found point set is shipped below as exact coordinates plus, per
 labelling with last label 0, its choices (direction index, then
