@@ -384,7 +384,9 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, policy: Pol
 
     ``policy.prefer == "depth"``: the depth-first planner alone.  The float
     planner gives way to the depth-first one when floats cannot carry the
-    data (:func:`.floatbuild.plan_with_floats` raises).
+    data (:func:`.floatbuild.plan_with_floats` raises).  The depth-first
+    planner is also tried on small sets (guarded) and on structured ones
+    (few runs along the line; checked by a float64 evaluation afterwards).
     """
     small = ds.m <= (policy.greedy_max_points if ds.k <= 2 else policy.greedy_max_points_multiclass)
     if policy.prefer == "depth":
@@ -395,12 +397,19 @@ def _plan_default(ds: Dataset, eps: Fraction, seed, exact, progress, policy: Pol
         out = _plan_greedy(ds, eps, seed, exact, progress, small)
         out[3]["float_planner"] = f"not used: {err}"
         return out
-    if small:
-        try:  # guarded and without fallbacks: only a plan that keeps float64 is of use here
-            greedy = _plan_greedy(ds, eps, seed, exact, None, True, paper_fallback=False)
+    structured = result[0].runs_per_layer[0] <= policy.greedy_runs_fraction * ds.m
+    if small or structured:
+        try:  # without fallbacks: only a shallower plan that keeps float64 is of use here
+            greedy = _plan_greedy(ds, eps, seed, exact, None, small, paper_fallback=False)
         except ConstructionError:
             return result
-        if len(greedy[0].folds) < len(result[0].folds) and "float64" in greedy[3].get("float_formats_kept", ()):
+        if len(greedy[0].folds) >= len(result[0].folds):
+            return result
+        if small and "float64" in greedy[3].get("float_formats_kept", ()):
+            return greedy
+        if not small and _float64_wrong(greedy[0], ds, eps) == 0:
+            greedy[3]["float_formats_kept"] = ["float64"]
+            greedy[3]["float_check"] = "a float64 evaluation of the network gets every point right (not a proof)"
             return greedy
     return result
 

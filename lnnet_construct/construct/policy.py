@@ -70,6 +70,12 @@ class Policy:
     greedy_max_points_multiclass : int
         The same bound for three or more classes (where the depth-first
         planner often stalls, and stalling is slow).
+    greedy_runs_fraction : float
+        Beyond those sizes the depth-first planner (without its float guard)
+        is still tried where the projection leaves at most this fraction of
+        ``m`` label runs (structured data, where it is fast and shallow), and
+        kept where it is shallower and a float64 evaluation of its network
+        gets every point right.
     strategies : tuple of str
         The float planner's candidate generators, in order
         (:data:`.strategies.STRATEGIES`).  The default ``("paper-merge",)``
@@ -88,6 +94,7 @@ class Policy:
     max_range: float = 2.0 ** 45
     greedy_max_points: int = 512
     greedy_max_points_multiclass: int = 256
+    greedy_runs_fraction: float = 0.25
     strategies: tuple = ("paper-merge",)
 
     def __post_init__(self):
@@ -103,6 +110,8 @@ class Policy:
         if not self.strategies or any(s not in STRATEGIES for s in self.strategies):
             raise InputError(f"policy: strategies must be a non-empty tuple of {', '.join(STRATEGIES)}, "
                              f"got {self.strategies!r}")
+        if not 0 <= self.greedy_runs_fraction <= 1:
+            raise InputError(f"policy: greedy_runs_fraction must lie in [0, 1], got {self.greedy_runs_fraction!r}")
         if not self.height_divisor >= 1:
             raise InputError(f"policy: height_divisor must be >= 1, got {self.height_divisor!r}")
         if not 0 < self.min_relative_gap < 1:
