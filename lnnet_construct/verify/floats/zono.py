@@ -1,0 +1,327 @@
+r"""Zonotope enclosures of every floating-point evaluation of a network, vectorised over points.
+
+After each layer, the set of values that any evaluation in the format can
+produce (for one point) is enclosed in a zonotope
+
+.. math::
+
+    \{\, c + G\,\varepsilon + b \circ \eta \;:\; \varepsilon \in [-1, 1]^K,\ \eta \in [-1, 1]^n \,\}
+
+with a float centre ``c`` (n entries), ``K`` generators (the columns of
+``G``) and a box radius ``b >= 0``.  A zonotope keeps the correlations a box
+loses: errors made early travel through the later layers as generators,
+so an affine layer that reads only one direction of its input (the rank-1
+layers the constructions emit) sees only the error along it.  The arrays are
+``c: (N, n)``, ``G: (N, n, K)``, ``b: (N, n)``; nothing is rigorous about
+``c`` and ``G`` themselves (they are just floats), the enclosure is.
+
+**Affine layer** ``y = fl(W~ x + b~)``, ``W~`` in the hull of the format's
+roundings of the exact ``W`` (centre ``Wc``, radius ``Wr``).  The exact
+image of the zonotope under ``Wc`` is computed with outward rounding
+(centre, generators, and the box turned into ``n`` new generators
+``Wc[:, j] b_j``); the rounding residues, ``Wr |x| + br`` and the rounding of
+the evaluation, ``gamma_{n+1} (|W~| |x| + |b~|) + 2 (n + 1) eta`` in any
+summation order with or without FMA, go to the box.
+
+**LayerNorm** ``y = LN_F(x)``: ``LN_F(x) = LN(x) + r`` with ``|r|`` bounded by
+:func:`.lnmodel.ln_rounding_bound` over the box hull ``X`` of the zonotope,
+and by the mean value theorem ``LN(c + D) \in LN(c) + [J] D`` with ``[J]``
+an interval enclosure of the Jacobian
+``J_ij = (P_ij - h_i h_j / s) / sigma`` (``P = I - 11^T / s``) over ``X``.
+With ``J0`` the centre of ``[J]``: new centre ``LN(c)`` (intervals at the
+point ``c``), generators ``J0 G`` and ``J0 diag(b)``, and to the box the
+interval residues, ``rad([J]) (|G| 1 + b)`` (second order) and ``r``.
+The elementwise affine of a LayerNorm is a diagonal affine map with its
+own roundings.
+
+**Order reduction** keeps the ``max_generators - 1`` largest generators and
+merges the others onto the direction ``v`` of the largest of them:
+``sum g_k e_k = (sum a_k e_k) v + sum (g_k - a_k v) e_k`` lies in
+``A v e' + box(sum |g_k - a_k v|)`` with ``A >= sum |a_k|``; for nearly
+parallel generators almost nothing goes to the box.
+
+A point whose enclosure is not finite, or where a LayerNorm is not proven
+defined (``var + eps`` not proven positive) is marked ``bad`` (undecided).
+
+Examples
+--------
+>>> import numpy as np
+>>> from lnnet_construct.verify.floats.formats import FORMATS
+>>> z = Zono.from_box(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]]))
+>>> z = affine_step(z, np.array([[1.0, -1.0]]), np.zeros((1, 2)), np.array([0.5]), np.zeros(1), FORMATS["float64"])
+>>> lo, hi = z.hull()
+>>> bool(lo[0, 0] <= -0.5 <= hi[0, 0]) and bool(hi[0, 0] - lo[0, 0] < 1e-14)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...arith.interval import Interval, IntervalArith
+from . import bounds as B
+from .formats import FloatFormat
+from .lnmodel import ALGORITHMS, ln_exact, ln_rounding_bound
+
+__all__ = ["Zono", "affine_step", "layernorm_step", "diag_affine_step", "reduce_order", "MAX_GENERATORS"]
+
+#: Generators kept per point after each layer.
+MAX_GENERATORS = 8
+
+_IA = IntervalArith()
+_U64 = 2.0**-53
+_ETA64 = 2.0**-1074
+
+
+def _pprod(a, b):
+    """Outward enclosure of the exact products of floats ``a * b`` (broadcast)."""
+    with np.errstate(all="ignore"):
+        p = np.multiply(a, b)
+        return B.down(p), B.up(p)
+
+
+def _usum(arrs):
+    acc = None
+    for a in arrs:
+        acc = a if acc is None else B.uadd(acc, a)
+    return acc
+
+
+class Zono:
+    """A batch of zonotopes (see module docstring): ``c (N, n)``, ``G (N, n, K)``, ``b (N, n)``, ``bad (N,)``."""
+
+    __slots__ = ("c", "G", "b", "bad")
+
+    def __init__(self, c, G, b, bad=None):
+        self.c = np.asarray(c, dtype=np.float64)
+        self.G = np.asarray(G, dtype=np.float64)
+        self.b = np.asarray(b, dtype=np.float64)
+        N = self.c.shape[0]
+        self.bad = np.zeros(N, dtype=bool) if bad is None else np.asarray(bad, dtype=bool)
+
+    @classmethod
+    def from_box(cls, c, r):
+        """The boxes ``[c - r, c + r]`` (no generators)."""
+        c = np.asarray(c, dtype=np.float64)
+        return cls(c, np.zeros(c.shape + (0,)), np.asarray(r, dtype=np.float64))
+
+    @property
+    def n(self) -> int:
+        return self.c.shape[1]
+
+    def radius(self):
+        """Upper bound of ``sum_k |G_k| + b`` per entry (the half-widths of the box hull)."""
+        K = self.G.shape[2]
+        acc = self.b
+        for k in range(K):
+            acc = B.uadd(acc, np.abs(self.G[:, :, k]))
+        return acc
+
+    def hull(self):
+        """``(lo, hi)``: the box hull, rounded outward."""
+        r = self.radius()
+        with np.errstate(all="ignore"):
+            return B.down(self.c - r), B.up(self.c + r)
+
+    def hull_interval(self) -> Interval:
+        lo, hi = self.hull()
+        return Interval(np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi))
+
+    def mark(self, mask):
+        self.bad = self.bad | np.asarray(mask, dtype=bool)
+
+    def finite(self):
+        return np.isfinite(self.c).all(axis=1) & np.isfinite(self.b).all(axis=1) & np.isfinite(self.G).all(axis=(1, 2))
+
+
+def _linear(M, c, G, b):
+    """Exact image under the float matrix ``M`` (shape ``(m, n)`` or ``(N, m, n)``), outward rounded.
+
+    Returns ``(c', G', box)`` with the box holding every rounding residue and
+    the generators ``M[:, j] b_j`` appended to ``G'``.
+    """
+    per_point = M.ndim == 3
+    n = c.shape[1]
+    Mc = M if per_point else M[None, :, :]
+    # centre
+    lo = hi = None
+    for j in range(n):
+        plo, phi = _pprod(Mc[:, :, j], c[:, None, j])
+        lo = plo if lo is None else B.down(lo + plo)
+        hi = phi if hi is None else B.up(hi + phi)
+    cn, box = B.mid_rad(Interval(lo, hi))
+    # generators
+    K = G.shape[2]
+    if K:
+        glo = ghi = None
+        for j in range(n):
+            plo, phi = _pprod(Mc[:, :, j, None], G[:, None, j, :])
+            glo = plo if glo is None else B.down(glo + plo)
+            ghi = phi if ghi is None else B.up(ghi + phi)
+        Gn, grad = B.mid_rad(Interval(glo, ghi))
+        box = B.uadd(box, _usum([grad[:, :, k] for k in range(K)]))
+    else:
+        Gn = np.zeros(cn.shape + (0,))
+    # the box becomes generators
+    blo, bhi = _pprod(Mc, b[:, None, :])
+    Bn, brad = B.mid_rad(Interval(blo, bhi))
+    box = B.uadd(box, _usum([brad[:, :, j] for j in range(n)]))
+    return cn, np.concatenate([Gn, Bn], axis=2), box
+
+
+def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int = MAX_GENERATORS) -> Zono:
+    """The zonotope after ``fl(W~ x + b~)`` (see module docstring).
+
+    ``Wc, Wr`` (shape ``(m, n)``) and ``bc, br`` (``(m,)``) are the centre and
+    radius of the hull of the float weights and biases.
+    """
+    X = z.radius()
+    with np.errstate(all="ignore"):
+        xmag = B.up(np.abs(z.c) + X)
+    n = z.n
+    cn, Gn, box = _linear(Wc, z.c, z.G, z.b)
+    with np.errstate(all="ignore"):
+        # weight and bias uncertainty
+        unc = br[None, :]
+        wabs = B.uadd(np.abs(Wc), Wr)
+        tot = np.abs(bc)[None, :] + br[None, :]
+        for j in range(n):
+            unc = B.uadd(unc, B.umul(Wr[None, :, j], xmag[:, None, j]))
+            tot = B.uadd(tot, B.umul(wabs[None, :, j], xmag[:, None, j]))
+        # rounding of the evaluation, any order, with or without FMA
+        rnd = B.uadd(B.umul(B.gamma(n + 1, fmt.u), tot), B.umul(2.0 * (n + 1), fmt.eta))
+    box = B.uadd(box, B.uadd(unc, rnd))
+    # the bias centre, added outward
+    out = Zono(cn, Gn, box, z.bad)
+    out = _add_vector(out, bc)
+    out.mark(~(tot <= fmt.max / 4).all(axis=1))
+    out.mark(~out.finite())
+    return reduce_order(out, max_generators)
+
+
+def _add_vector(z: Zono, v) -> Zono:
+    """``z + v`` for a float vector ``v`` (the sum rounded outward into the box)."""
+    with np.errstate(all="ignore"):
+        lo = B.down(z.c + v[None, :])
+        hi = B.up(z.c + v[None, :])
+    c, r = B.mid_rad(Interval(lo, hi))
+    return Zono(c, z.G, B.uadd(z.b, r), z.bad)
+
+
+def diag_affine_step(z: Zono, wc, wr, bc, br, fmt: FloatFormat) -> Zono:
+    """The zonotope after the elementwise ``fl(fl(w~ * y) + b~)`` (either part may be None)."""
+    c, G, b = z.c, z.G, z.b
+    radius = z.radius()
+    with np.errstate(all="ignore"):
+        ymag = B.up(np.abs(c) + radius)
+    box = np.zeros_like(b)
+    A = ymag
+    if wc is not None:
+        clo, chi = _pprod(c, wc[None, :])
+        c, r = B.mid_rad(Interval(clo, chi))
+        glo, ghi = _pprod(G, wc[None, :, None])
+        G, gr = B.mid_rad(Interval(glo, ghi))
+        box = B.uadd(r, _usum([gr[:, :, k] for k in range(G.shape[2])]) if G.shape[2] else 0.0)
+        b = B.umul(np.abs(wc)[None, :], b)
+        wabs = B.uadd(np.abs(wc), wr)
+        box = B.uadd(box, B.umul(wr[None, :], ymag))
+        A = B.umul(wabs[None, :], ymag)
+        # own rounding of the product
+        box = B.uadd(box, B.uadd(B.umul(fmt.u, A), fmt.eta))
+        A = B.uadd(A, B.uadd(B.umul(fmt.u, A), fmt.eta))
+    out = Zono(c, G, B.uadd(b, box), z.bad)
+    if bc is not None:
+        out = _add_vector(out, bc)
+        tot = B.uadd(A, B.uadd(np.abs(bc), br)[None, :])
+        out = Zono(out.c, out.G, B.uadd(out.b, B.uadd(br[None, :], B.umul(fmt.u, tot))), out.bad)
+    out.mark(~(A <= fmt.max / 4).all(axis=1))
+    out.mark(~out.finite())
+    return out
+
+
+def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithms=ALGORITHMS, *,
+                   stats: FloatFormat | None = None, max_generators: int = MAX_GENERATORS) -> Zono:
+    """The zonotope after a LayerNorm without its elementwise affine (see module docstring).
+
+    ``eps`` is ``(lo, hi)``: the hull of the floating-point eps values.
+    """
+    N, n = z.c.shape
+    s = n // groups
+    K = z.G.shape[2]
+    E_int = Interval(np.float64(eps[0]), np.float64(eps[1]))
+    lo, hi = z.hull()
+    X = Interval(np.where(np.isnan(lo), -np.inf, lo).reshape(N, groups, s),
+                 np.where(np.isnan(hi), np.inf, hi).reshape(N, groups, s))
+    ex = ln_exact(X, E_int)
+    E, ok = ln_rounding_bound(X, E_int, fmt, algorithms, stats=stats, exact=ex)
+    # LN at the centre (a point: tight intervals)
+    C = Interval(z.c.reshape(N, groups, s), z.c.reshape(N, groups, s))
+    exc = ln_exact(C, E_int)
+    ok &= exc.positive & ex.positive
+    Hc = Interval(np.stack([h.lo for h in exc.H], axis=-1), np.stack([h.hi for h in exc.H], axis=-1))
+    cn, box = B.mid_rad(Hc)
+    # Jacobian over the box: J_ij = (P_ij - h_i h_j / s) / sigma
+    sp = Interval(np.float64(s), np.float64(s))
+    J_lo = np.empty((N, groups, s, s))
+    J_hi = np.empty((N, groups, s, s))
+    for i in range(s):
+        for j in range(s):
+            hh = _IA.square(ex.H[i]) if i == j else ex.H[i] * ex.H[j]
+            p = (1.0 if i == j else 0.0) - 1.0 / s
+            P = Interval(B.down(np.float64(p)), B.up(np.float64(p))) if s != 1 else Interval(0.0, 0.0)
+            Jij = (P - hh / sp) / ex.S
+            J_lo[..., i, j] = Jij.lo
+            J_hi[..., i, j] = Jij.hi
+    J0, JR = B.mid_rad(Interval(J_lo, J_hi))
+    J0 = np.where(np.isfinite(J0), J0, 0.0)
+    # block-diagonal matrices (N, n, n)
+    Jfull = np.zeros((N, n, n))
+    Rfull = np.zeros((N, n, n))
+    for g in range(groups):
+        sl = slice(g * s, (g + 1) * s)
+        Jfull[:, sl, sl] = J0[:, g]
+        Rfull[:, sl, sl] = JR[:, g]
+    c_dummy = np.zeros((N, n))
+    _, Gn, lbox = _linear(Jfull, c_dummy, z.G, z.b)
+    box = B.uadd(box.reshape(N, n), lbox)
+    D = z.radius()
+    second = None
+    for j in range(n):
+        t = B.umul(Rfull[:, :, j], D[:, None, j])
+        second = t if second is None else B.uadd(second, t)
+    box = B.uadd(box, second)
+    box = B.uadd(box, E.reshape(N, n))
+    out = Zono(cn.reshape(N, n), Gn, box, z.bad)
+    out.mark(~ok.all(axis=1))
+    out.mark(~out.finite())
+    return reduce_order(out, max_generators)
+
+
+def reduce_order(z: Zono, max_generators: int = MAX_GENERATORS) -> Zono:
+    """Merge generators down to ``max_generators`` (see module docstring); zero columns are dropped first."""
+    G = z.G
+    K = G.shape[2]
+    if K <= max_generators:
+        return z
+    with np.errstate(all="ignore"):
+        norms = np.abs(G).sum(axis=1)
+        order = np.argsort(-norms, axis=1, kind="stable")
+        Gs = np.take_along_axis(G, order[:, None, :], axis=2)
+        keep = Gs[:, :, : max_generators - 1]
+        rest = Gs[:, :, max_generators - 1:]
+        v = rest[:, :, 0]
+        vv = (v * v).sum(axis=1)
+        alpha = np.where(vv[:, None] > 0, (rest * v[:, :, None]).sum(axis=1) / np.where(vv > 0, vv, 1.0)[:, None], 0.0)
+        alpha = np.where(np.isfinite(alpha), alpha, 0.0)
+        # residues g_k - a_k v, outward
+        plo, phi = _pprod(alpha[:, None, :], v[:, :, None])
+        rlo = B.down(rest - phi)
+        rhi = B.up(rest - plo)
+        res = np.maximum(np.abs(rlo), np.abs(rhi))
+        box = _usum([res[:, :, k] for k in range(res.shape[2])])
+        A = _usum([np.abs(alpha[:, k]) for k in range(alpha.shape[1])])
+        gen = A[:, None] * v
+        box = B.uadd(box, B.uadd(B.umul(2.0 * _U64, np.abs(gen)), _ETA64))
+    out = Zono(z.c, np.concatenate([keep, gen[:, :, None]], axis=2), B.uadd(z.b, box), z.bad)
+    out.mark(~out.finite())
+    return out
