@@ -307,6 +307,7 @@ def _object(network, fmt, algorithms, stats_fmt, params, eps32=False) -> dict:
             if eps32:
                 e32 = round_hull(p["eps_exact"], "float32")
                 lo, hi = min(lo, e32[0]), max(hi, e32[1])
+            lo, hi = float(lo), float(hi)
             eps.append(repr(lo) if lo == hi else f"[{lo!r}, {hi!r}]")
     return {
         "format": fmt.name,
