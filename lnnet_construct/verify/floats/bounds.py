@@ -166,16 +166,30 @@ def _finish(v: Interval, p, u, eta):
     return Err(v, np.where(np.isfinite(e) & np.isfinite(mag(v)), e, _INF))
 
 
+def _is(a: Err, c: float):
+    """Where ``a`` is exactly the constant ``c`` (computed without error)."""
+    return (a.v.lo == c) & (a.v.hi == c) & (a.e == 0)
+
+
+def _pass(r: Err, mask, other: Err) -> Err:
+    """``r``, but the exact operand ``other`` (error and all) where ``mask``: an operation IEEE does exactly."""
+    if not np.any(mask):
+        return r
+    return Err(r.v, np.where(mask, other.e, r.e))
+
+
 def add(a: Err, b: Err, u: float, *, value: Interval | None = None) -> Err:
-    """``a + b`` (``value``: a tighter enclosure of the exact sum, if known)."""
+    """``a + b`` (``value``: a tighter enclosure of the exact sum, if known); ``0 + b`` is exact."""
     v = value if value is not None else a.v + b.v
-    return _finish(v, uadd(a.e, b.e), u, 0.0)
+    r = _finish(v, uadd(a.e, b.e), u, 0.0)
+    return _pass(_pass(r, _is(a, 0.0), b), _is(b, 0.0), a)
 
 
 def sub(a: Err, b: Err, u: float, *, value: Interval | None = None) -> Err:
-    """``a - b``."""
+    """``a - b``; ``a - 0`` and ``0 - b`` are exact."""
     v = value if value is not None else a.v - b.v
-    return _finish(v, uadd(a.e, b.e), u, 0.0)
+    r = _finish(v, uadd(a.e, b.e), u, 0.0)
+    return _pass(_pass(r, _is(a, 0.0), b), _is(b, 0.0), a)
 
 
 def _prod_err(a: Err, b: Err):
@@ -185,7 +199,8 @@ def _prod_err(a: Err, b: Err):
 def mul(a: Err, b: Err, u: float, eta: float, *, value: Interval | None = None) -> Err:
     """``a * b``."""
     v = value if value is not None else a.v * b.v
-    return _finish(v, _prod_err(a, b), u, eta)
+    r = _finish(v, _prod_err(a, b), u, eta)
+    return _pass(_pass(r, _is(a, 1.0), b), _is(b, 1.0), a)
 
 
 def square(a: Err, u: float, eta: float) -> Err:
@@ -200,7 +215,7 @@ def div(a: Err, b: Err, u: float, eta: float, *, value: Interval | None = None) 
     v = value if value is not None else a.v / b.v
     den = dsub(mig(b.v), b.e)
     p = udiv(uadd(a.e, umul(mag(v), b.e)), den)
-    return _finish(v, p, u, eta)
+    return _pass(_finish(v, p, u, eta), _is(b, 1.0), a)
 
 
 def sqrt(a: Err, u: float) -> Err:

@@ -63,7 +63,10 @@ from ...network import Network
 from ...numbers import format_number, to_exact
 from . import bounds as B
 from .formats import FORMATS, get_format, round_hull
-from .lnmodel import ALGORITHMS
+from .lnmodel import ALGORITHMS, FORMULAS_OF
+
+_FORMULA_TEXT = {"divide": "(x - mean) / sqrt(var + eps)", "times-rstd": "(x - mean) * rstd",
+                 "shifted": "x * rstd - mean * rstd"}
 from .replay import float_parameters, replay, round_points
 from .zono import MAX_GENERATORS, Zono, affine_step, diag_affine_step, layernorm_step
 
@@ -314,7 +317,7 @@ def _object(network, fmt, algorithms, stats_fmt, params, eps32=False) -> dict:
         "significand_bits": {"float64": 53, "float32": 24}[fmt.name],
         "unit_roundoff": fmt.u,
         "ln_algorithms": list(algorithms),
-        "ln_formulas": ["(x - mean) / sqrt(var + eps)", "(x - mean) * rstd", "x * rstd - mean * rstd"],
+        "ln_formulas": {a: [_FORMULA_TEXT[f] for f in FORMULAS_OF[a]] for a in algorithms},
         "ln_stats": stats_fmt.name,
         "eps": eps,
         "eps_exact": [format_number(layer.eps) for layer in network.layers if layer.kind == "layernorm"],
@@ -322,7 +325,32 @@ def _object(network, fmt, algorithms, stats_fmt, params, eps32=False) -> dict:
         "affine": "any summation order, with or without FMA",
         "ieee": "round to nearest, gradual underflow, correctly rounded sqrt and division, no overflow",
         "replay": f"numpy {fmt.name}, {algorithms[0]} LayerNorm, correctly rounded parameters",
+        "ln_group_sizes": sorted({_group_size(network, k) for k in range(len(network.layers))
+                                  if network.layers[k].kind == "layernorm"}),
+        "notes": _notes(network, fmt),
     }
+
+
+def _group_size(network, k) -> int:
+    width = network.input_dim
+    for layer in network.layers[:k]:
+        if layer.kind == "affine":
+            width = layer.out_dim
+    return width // network.layers[k].groups
+
+
+#: torch CPU runs Welford in order on groups below 32 bytes (vector lanes are merged from there on)
+TORCH_WELFORD_MAX = {"float64": 3, "float32": 7}
+
+
+def _notes(network, fmt) -> list:
+    sizes = [_group_size(network, k) for k in range(len(network.layers)) if network.layers[k].kind == "layernorm"]
+    big = max(sizes, default=0)
+    if big > TORCH_WELFORD_MAX[fmt.name]:
+        return [f"LayerNorm groups of {big} entries: torch CPU computes their moments with merged vector lanes "
+                f"(from {TORCH_WELFORD_MAX[fmt.name] + 1} {fmt.name} entries on), an algorithm this object does "
+                "not include"]
+    return []
 
 
 def float_verify(network: Network, points, labels, arith="float64", *, ln_algorithms=ALGORITHMS,

@@ -6,10 +6,13 @@ of these algorithms, each operation rounded in the format:
 
 ``"two-pass"`` (numpy, the decomposed ONNX graph)
     ``m = (sum x) / s``, ``d = x - m``, ``var = (sum d^2) / s``.
-``"welford"`` (torch CPU ``LayerNorm``; onnxruntime's ``LayerNormalization`` since 1.2x)
+``"welford"`` (torch CPU ``LayerNorm``; onnxruntime's ``LayerNormalization`` in 1.32)
     ``delta = x - m1; m1 += delta / k; m2 += delta * (x - m1)`` for
-    ``k = 1..s``, ``var = m2 / s``.
-``"one-pass"`` (onnxruntime ``LayerNormalization`` up to 1.1x)
+    ``k = 1..s``, ``var = m2 / s``.  torch computes exactly this for groups
+    of fewer than 32 bytes (at most 3 float64 or 7 float32 entries; the
+    tests pin it); larger groups go through its vectorised lane-merged
+    moments, which this model does not cover (the report says so).
+``"one-pass"`` (onnxruntime ``LayerNormalization`` before its Welford)
     ``m = (sum x) / s``, ``var = (sum x^2) / s - m^2``: cancels badly when
     ``|m|`` is large against the standard deviation.
 
@@ -17,7 +20,12 @@ Sums are in any order; ``/ s`` may be a division or a product with
 ``fl(1/s)``; any multiply-add may be fused.  The normalised output is then
 any of ``(x - m) / sqrt(var + eps)``, ``(x - m) * rstd`` and
 ``x * rstd - m * rstd`` with ``rstd = 1 / sqrt(var + eps)`` (torch clamps
-``var`` at 0 first: the clamped value stays inside the same bound).
+``var`` at 0 first: the clamped value stays inside the same bound); each
+algorithm is taken with the formulas of the runtimes that use it
+(:data:`FORMULAS_OF`: torch 2.13 computes ``(x - m) * rstd`` after Welford,
+earlier torch ``x * rstd - m * rstd``, onnxruntime 1.32 ``(x - m) / std``).
+Operations that IEEE arithmetic does exactly (``0 + a``, ``a * 1``, the
+first Welford step) add no rounding.
 
 :func:`ln_rounding_bound` runs the error bounds of :mod:`.bounds` through
 every assumed algorithm and output formula and returns, per output entry,
@@ -54,10 +62,16 @@ from ...arith.interval import Interval, IntervalArith
 from . import bounds as B
 from .formats import FloatFormat
 
-__all__ = ["ALGORITHMS", "FORMULAS", "ln_rounding_bound", "ln_exact", "LNExact"]
+__all__ = ["ALGORITHMS", "FORMULAS", "FORMULAS_OF", "ln_rounding_bound", "ln_exact", "LNExact"]
 
 ALGORITHMS = ("two-pass", "welford", "one-pass")
 FORMULAS = ("divide", "times-rstd", "shifted")
+#: output formulas assumed with each algorithm: those of the runtimes that use it (module docstring)
+FORMULAS_OF = {
+    "two-pass": ("divide", "times-rstd"),        # numpy users, the decomposed ONNX graph
+    "welford": ("times-rstd", "shifted", "divide"),  # torch 2.x now and before, onnxruntime 1.32
+    "one-pass": ("divide",),                     # onnxruntime before its Welford
+}
 
 _IA = IntervalArith()
 
@@ -161,11 +175,11 @@ def _two_pass(xs, c: _Ctx, ex: LNExact):
 
 def _welford(xs, c: _Ctx, ex: LNExact):
     s = len(xs)
-    zero = B.exact(_point(0.0))
-    m1, m2 = zero, zero
-    prefix = None
-    for k, x in enumerate(xs, start=1):
-        prefix = x.v if prefix is None else prefix + x.v
+    # the first step is exact in IEEE arithmetic: delta = x - 0, m1 = 0 + delta / 1, m2 = 0 + delta * 0
+    m1, m2 = xs[0], B.exact(_point(0.0))
+    prefix = xs[0].v
+    for k, x in enumerate(xs[1:], start=2):
+        prefix = prefix + x.v
         mk = prefix / _point(k)  # the exact m1 after k steps: the mean of the first k entries
         delta = c.sub(x, m1)
         m1 = c.add(m1, c.mean(delta, k), value=mk)
@@ -233,13 +247,13 @@ def ln_rounding_bound(X: Interval, eps: Interval, fmt: FloatFormat, algorithms=A
         nb = c.mul(m, rstd, value=ex.M * inv_S)
         for j, x in enumerate(xs):
             d = c.sub(x, m, value=ex.D[j])
-            cands = (
-                c.div(d, std, value=ex.H[j]),
-                c.mul(d, rstd, value=ex.H[j]),
-                c.sub(c.mul(x, rstd, value=x.v * inv_S), nb, value=ex.H[j]),
-            )
-            for y in cands:
-                best[j] = np.maximum(best[j], y.e)
+            forms = FORMULAS_OF[name]
+            if "divide" in forms:
+                best[j] = np.maximum(best[j], c.div(d, std, value=ex.H[j]).e)
+            if "times-rstd" in forms:
+                best[j] = np.maximum(best[j], c.mul(d, rstd, value=ex.H[j]).e)
+            if "shifted" in forms:
+                best[j] = np.maximum(best[j], c.sub(c.mul(x, rstd, value=x.v * inv_S), nb, value=ex.H[j]).e)
     E = np.stack(best, axis=-1)
     E = np.where(ok[..., None] & np.isfinite(E), E, np.inf)
     return E, ok

@@ -75,6 +75,11 @@ def round_points(points, fmt):
 
 def _ln(x, s, eps, algorithm, dt):
     """LayerNorm of ``x`` (``(..., s)``, dtype ``dt``) by one algorithm, operation by operation."""
+    with np.errstate(all="ignore"):  # 0/0 and sqrt of a negative are outcomes (NaN), not errors
+        return _ln_steps(x, s, eps, algorithm, dt)
+
+
+def _ln_steps(x, s, eps, algorithm, dt):
     S = dt(s)
     cols = [x[..., j] for j in range(s)]
     if algorithm == "welford":

@@ -189,7 +189,10 @@ def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int =
             unc = B.uadd(unc, B.umul(Wr[None, :, j], xmag[:, None, j]))
             tot = B.uadd(tot, B.umul(wabs[None, :, j], xmag[:, None, j]))
         # rounding of the evaluation, any order, with or without FMA
-        rnd = B.uadd(B.umul(B.gamma(n + 1, fmt.u), tot), B.umul(2.0 * (n + 1), fmt.eta))
+        # a term with a zero weight is an exact 0 and adds exactly: count the nonzero terms of each row
+        nnz = ((np.abs(Wc) + Wr) > 0).sum(axis=1) + ((np.abs(bc) + br) > 0)
+        gam = np.array([B.gamma(int(k), fmt.u) for k in nnz])
+        rnd = B.uadd(B.umul(gam[None, :], tot), B.umul(2.0 * (n + 1), fmt.eta))
     box = B.uadd(box, B.uadd(unc, rnd))
     # the bias centre, added outward
     out = Zono(cn, Gn, box, z.bad)
