@@ -63,7 +63,8 @@ from ...network import Network
 from ...numbers import format_number, to_exact
 from . import bounds as B
 from .formats import FORMATS, get_format, round_hull
-from .lnmodel import ALGORITHMS, FORMULAS_OF
+from .lnlinear import variants
+from .lnmodel import ALGORITHMS, FORMULAS
 
 _FORMULA_TEXT = {"divide": "(x - mean) / sqrt(var + eps)", "times-rstd": "(x - mean) * rstd",
                  "shifted": "x * rstd - mean * rstd"}
@@ -187,8 +188,8 @@ class FloatReport:
         """What was verified, in one line."""
         o = self.object
         eps = ", ".join(sorted(set(o["eps"]))) if o["eps"] else "none"
-        return (f"object: {o['format']} evaluation (u = 2^-{o['significand_bits']}); LayerNorm statistics "
-                f"{' | '.join(o['ln_algorithms'])} in {o['ln_stats']}; eps {eps}; parameters and inputs "
+        return (f"object: {o['format']} evaluation (u = 2^-{o['significand_bits']}); LayerNorm "
+                f"{' | '.join(o['ln_formulas'])} (statistics in {o['ln_stats']}); eps {eps}; parameters and inputs "
                 f"{o['parameters']}; affine rows {o['affine']}; {o['ieee']}")
 
     def summary(self) -> str:
@@ -203,8 +204,12 @@ def _check(network, points, labels, arith, algorithms, stats):
     if not algorithms:
         raise InputError("ln_algorithms must name at least one LayerNorm algorithm")
     for a in algorithms:
-        if a not in ALGORITHMS:
-            raise InputError(f"unknown LayerNorm algorithm {a!r}; expected some of {', '.join(ALGORITHMS)}")
+        name, _, formula = a.partition("/")
+        if name not in ALGORITHMS:
+            raise InputError(f"unknown LayerNorm algorithm {a!r}; expected some of {', '.join(ALGORITHMS)}"
+                             " (optionally as algorithm/formula)")
+        if formula and formula not in FORMULAS:
+            raise InputError(f"unknown LayerNorm formula {formula!r} in {a!r}; expected one of {', '.join(FORMULAS)}")
     if stats not in STATS_FORMATS:
         raise InputError(f"ln_stats must be one of {', '.join(STATS_FORMATS)}, got {stats!r}")
     if labels is None:
@@ -317,7 +322,7 @@ def _object(network, fmt, algorithms, stats_fmt, params, eps32=False) -> dict:
         "significand_bits": {"float64": 53, "float32": 24}[fmt.name],
         "unit_roundoff": fmt.u,
         "ln_algorithms": list(algorithms),
-        "ln_formulas": {a: [_FORMULA_TEXT[f] for f in FORMULAS_OF[a]] for a in algorithms},
+        "ln_formulas": {f"{a}/{f}": _FORMULA_TEXT[f] for a, f in variants(algorithms)},
         "ln_stats": stats_fmt.name,
         "eps": eps,
         "eps_exact": [format_number(layer.eps) for layer in network.layers if layer.kind == "layernorm"],

@@ -79,7 +79,13 @@ def _ln(x, s, eps, algorithm, dt):
         return _ln_steps(x, s, eps, algorithm, dt)
 
 
+#: the output formula each algorithm's replay uses by default (the runtime that uses the algorithm now)
+DEFAULT_FORMULA = {"two-pass": "divide", "welford": "times-rstd", "one-pass": "divide"}
+
+
 def _ln_steps(x, s, eps, algorithm, dt):
+    algorithm, _, formula = algorithm.partition("/")
+    formula = formula or DEFAULT_FORMULA[algorithm]
     S = dt(s)
     cols = [x[..., j] for j in range(s)]
     if algorithm == "welford":
@@ -90,25 +96,29 @@ def _ln_steps(x, s, eps, algorithm, dt):
             m1 = m1 + delta / dt(k)
             m2 = m2 + delta * (xk - m1)
         m, var = m1, m2 / S
-        rstd = dt(1) / np.sqrt(var + eps)
-        return (x - m[..., None]) * rstd[..., None]
-    tot = cols[0]
-    for c in cols[1:]:
-        tot = tot + c
-    m = tot / S
-    if algorithm == "one-pass":
-        q = cols[0] * cols[0]
-        for c in cols[1:]:
-            q = q + c * c
-        var = q / S - m * m
     else:
-        d = [c - m for c in cols]
-        q = d[0] * d[0]
-        for dj in d[1:]:
-            q = q + dj * dj
-        var = q / S
+        tot = cols[0]
+        for c in cols[1:]:
+            tot = tot + c
+        m = tot / S
+        if algorithm == "one-pass":
+            q = cols[0] * cols[0]
+            for c in cols[1:]:
+                q = q + c * c
+            var = q / S - m * m
+        else:
+            d = [c - m for c in cols]
+            q = d[0] * d[0]
+            for dj in d[1:]:
+                q = q + dj * dj
+            var = q / S
     std = np.sqrt(var + eps)
-    return (x - m[..., None]) / std[..., None]
+    if formula == "divide":
+        return (x - m[..., None]) / std[..., None]
+    rstd = dt(1) / std
+    if formula == "times-rstd":
+        return (x - m[..., None]) * rstd[..., None]
+    return x * rstd[..., None] - (m * rstd)[..., None]
 
 
 def replay(network: Network, points, fmt, algorithm: str = "two-pass", *, params=None) -> np.ndarray:
@@ -119,8 +129,11 @@ def replay(network: Network, points, fmt, algorithm: str = "two-pass", *, params
     network : Network
     points : sequence of sequences of exact numbers
     fmt : {"float64", "float32"} or FloatFormat
-    algorithm : {"two-pass", "welford", "one-pass"}
-        The LayerNorm statistics.
+    algorithm : str
+        The LayerNorm statistics, ``"two-pass"``, ``"welford"`` or
+        ``"one-pass"``, optionally with an output formula:
+        ``"welford/divide"`` (formulas of :mod:`.lnmodel`; default
+        :data:`DEFAULT_FORMULA`).
     params : list, optional
         :func:`float_parameters` of the network (computed if omitted).
     """

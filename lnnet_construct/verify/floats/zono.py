@@ -61,6 +61,7 @@ import numpy as np
 from ...arith.interval import Interval, IntervalArith
 from . import bounds as B
 from .formats import FloatFormat
+from .lnlinear import ln_rounding_forms, ln_rounding_linear, variants
 from .lnmodel import ALGORITHMS, ln_exact, ln_rounding_bound
 
 __all__ = ["Zono", "affine_step", "layernorm_step", "diag_affine_step", "reduce_order", "MAX_GENERATORS"]
@@ -191,8 +192,13 @@ def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int =
         # rounding of the evaluation, any order, with or without FMA
         # a term with a zero weight is an exact 0 and adds exactly: count the nonzero terms of each row
         nnz = ((np.abs(Wc) + Wr) > 0).sum(axis=1) + ((np.abs(bc) + br) > 0)
-        gam = np.array([B.gamma(int(k), fmt.u) for k in nnz])
-        rnd = B.uadd(B.umul(gam[None, :], tot), B.umul(2.0 * (n + 1), fmt.eta))
+        # k terms in any order: k - 1 roundings of sums of terms (or of products) bounded by T = sum |t|,
+        # and the last one bounded by |y|: E <= ((k - 1) u (1 + gamma_k) T + u |y|) / (1 - u)
+        lead = np.array([B.umul(max(int(k) - 1, 0) * fmt.u, 1.0 + B.gamma(int(k), fmt.u)) for k in nnz])
+        ymag = B.uadd(B.uadd(np.abs(cn) + 0.0, box), B.uadd(np.abs(bc)[None, :], B.uadd(unc, _gen_radius(Gn))))
+        rnd = B.umul(B.uadd(B.umul(lead[None, :], tot), B.umul(fmt.u, ymag)), B.up(1.0 / B.down(1.0 - fmt.u)))
+        rnd = np.where(nnz[None, :] > 0, rnd, 0.0)
+        rnd = B.uadd(rnd, B.umul(2.0 * (n + 1), fmt.eta))
     box = B.uadd(box, B.uadd(unc, rnd))
     # the bias centre, added outward
     out = Zono(cn, Gn, box, z.bad)
@@ -200,6 +206,14 @@ def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int =
     out.mark(~(tot <= fmt.max / 4).all(axis=1))
     out.mark(~out.finite())
     return reduce_order(out, max_generators)
+
+
+def _gen_radius(G):
+    """Upper bound of ``sum_k |G_k|`` per entry."""
+    acc = np.zeros(G.shape[:2])
+    for k in range(G.shape[2]):
+        acc = B.uadd(acc, np.abs(G[:, :, k]))
+    return acc
 
 
 def _add_vector(z: Zono, v) -> Zono:
@@ -256,7 +270,16 @@ def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithm
     X = Interval(np.where(np.isnan(lo), -np.inf, lo).reshape(N, groups, s),
                  np.where(np.isnan(hi), np.inf, hi).reshape(N, groups, s))
     ex = ln_exact(X, E_int)
-    E, ok = ln_rounding_bound(X, E_int, fmt, algorithms, stats=stats, exact=ex)
+    pairs = variants(algorithms)
+    Cr = None
+    if len(pairs) == 1:  # one algorithm and formula: its rounding error is a zonotope (shared symbols)
+        Cr, Rr, ok = ln_rounding_forms(X, E_int, fmt, pairs[0], stats=stats, exact=ex)
+        E = Rr
+    else:  # several: the per-entry maximum, of the linearised or of the magnitude bounds (both rigorous)
+        E, ok = ln_rounding_linear(X, E_int, fmt, pairs, stats=stats, exact=ex)
+        E_mag, ok_mag = ln_rounding_bound(X, E_int, fmt, sorted({a.partition("/")[0] for a in algorithms}),
+                                          stats=stats, exact=ex)
+        E, ok = np.minimum(E, E_mag), ok | ok_mag
     # LN at the centre (a point: tight intervals)
     C = Interval(z.c.reshape(N, groups, s), z.c.reshape(N, groups, s))
     exc = ln_exact(C, E_int)
@@ -293,7 +316,14 @@ def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithm
         t = B.umul(Rfull[:, :, j], D[:, None, j])
         second = t if second is None else B.uadd(second, t)
     box = B.uadd(box, second)
-    box = B.uadd(box, E.reshape(N, n))
+    box = B.uadd(box, np.where(np.isnan(E), np.inf, E).reshape(N, n))
+    if Cr is not None and Cr.shape[-1]:
+        Kr = Cr.shape[-1]
+        R = np.zeros((N, n, groups * Kr))
+        for g in range(groups):
+            R[:, g * s:(g + 1) * s, g * Kr:(g + 1) * Kr] = Cr[:, g]
+        Gn = np.concatenate([Gn, np.where(np.isfinite(R), R, 0.0)], axis=2)
+        box = np.where(np.isfinite(Cr).all(axis=-1).reshape(N, n), box, np.inf)
     out = Zono(cn.reshape(N, n), Gn, box, z.bad)
     out.mark(~ok.all(axis=1))
     out.mark(~out.finite())
