@@ -52,6 +52,9 @@ def add_parser(sub):
                    help="with --float: format of the LayerNorm statistics (float32: ONNX stash_type=1)")
     p.add_argument("--ln-eps32", action="store_true",
                    help="with --float: also allow eps rounded to float32 (ONNX LayerNormalization's attribute)")
+    p.add_argument("--rows", choices=("any", "alike"), default="any",
+                   help="with --float: affine rows summed in independent orders (default), or every row of a layer "
+                        "by the same operations (one GEMM kernel)")
     p.add_argument("--replay", metavar="CERT", help="re-check a certificate (no NET / POINTS)")
     add_json(p)
     add_quiet(p)
@@ -78,8 +81,8 @@ def run(args) -> int:
         raise InputError(f"--max-bits must be at least 2, got {args.max_bits}")
     if args.float_format:
         return _float(args, net, pts)
-    if args.ln_algorithms is not None or args.ln_stats != "format" or args.ln_eps32:
-        raise InputError("--ln-algorithms, --ln-stats and --ln-eps32 need --float FORMAT")
+    if args.ln_algorithms is not None or args.ln_stats != "format" or args.ln_eps32 or args.rows != "any":
+        raise InputError("--ln-algorithms, --ln-stats, --ln-eps32 and --rows need --float FORMAT")
     show = not args.quiet
     with Progress(len(pts), f"verify ({args.backend})", enabled=show, unit="point") as bar:
         report = verify(net, pts.points, pts.labels, max_bits=args.max_bits, backend=args.backend, progress=bar)
@@ -116,7 +119,7 @@ def _float(args, net, pts) -> int:
         algs = [a.strip() for a in args.ln_algorithms.split(",") if a.strip()]
     with Progress(len(pts), f"verify ({args.float_format})", enabled=not args.quiet, unit="point") as bar:
         report = verify(net, pts.points, pts.labels, arith=args.float_format, ln_algorithms=algs,
-                        ln_stats=args.ln_stats, ln_eps32=args.ln_eps32, progress=bar)
+                        ln_stats=args.ln_stats, ln_eps32=args.ln_eps32, rows=args.rows, progress=bar)
     if args.json:
         print_json(report.to_json())
     else:

@@ -439,7 +439,7 @@ def _up(q: Fraction, bits: int) -> Fraction:
 
 def verify(network, points, labels, *, max_bits: int = DEFAULT_MAX_BITS, backend: str = "auto",
            progress=None, use_structure: bool = True, exact_depth: int = EXACT_DEPTH, arith: str = "exact",
-           ln_algorithms=None, ln_stats: str = "format", ln_eps32: bool = False):
+           ln_algorithms=None, ln_stats: str = "format", ln_eps32: bool = False, rows: str = "any"):
     """Certify, point by point, that ``network`` outputs each label (exactly, or in float64 / float32).
 
     Parameters
@@ -473,6 +473,9 @@ def verify(network, points, labels, *, max_bits: int = DEFAULT_MAX_BITS, backend
         Float verdicts only: format of the LayerNorm statistics.
     ln_eps32 : bool
         Float verdicts only: also allow eps rounded to float32 (ONNX's attribute).
+    rows : {"any", "alike"}
+        Float verdicts only: affine rows in independent summation orders, or
+        all rows of a layer by the same operations.
 
     Returns
     -------
@@ -502,9 +505,9 @@ def verify(network, points, labels, *, max_bits: int = DEFAULT_MAX_BITS, backend
 
         return float_verify(network, points, labels, arith,
                             ln_algorithms=ALGORITHMS if ln_algorithms is None else tuple(ln_algorithms),
-                            ln_stats=ln_stats, ln_eps32=ln_eps32, progress=progress)
-    if ln_algorithms is not None or ln_stats != "format" or ln_eps32:
-        raise InputError("ln_algorithms, ln_stats and ln_eps32 apply only to arith='float64' or 'float32'")
+                            ln_stats=ln_stats, ln_eps32=ln_eps32, rows=rows, progress=progress)
+    if ln_algorithms is not None or ln_stats != "format" or ln_eps32 or rows != "any":
+        raise InputError("ln_algorithms, ln_stats, ln_eps32 and rows apply only to arith='float64' or 'float32'")
     t0 = time.perf_counter()
     points, labels = _check_args(network, points, labels, max_bits, backend)
     v = _Verifier(network, points, labels, max_bits, backend, progress, use_structure, exact_depth)

@@ -66,10 +66,12 @@ from .formats import FORMATS, get_format, round_hull
 from .lnlinear import variants
 from .lnmodel import ALGORITHMS, FORMULAS
 
+_AFFINE_TEXT = {"any": "any summation order per row, with or without FMA",
+                "alike": "any summation order, with or without FMA, the same for every row of a layer"}
 _FORMULA_TEXT = {"divide": "(x - mean) / sqrt(var + eps)", "times-rstd": "(x - mean) * rstd",
                  "shifted": "x * rstd - mean * rstd"}
 from .replay import float_parameters, replay, round_points
-from .zono import MAX_GENERATORS, Zono, affine_step, diag_affine_step, layernorm_step
+from .zono import MAX_GENERATORS, ROWS, Zono, affine_step, diag_affine_step, layernorm_step
 
 __all__ = ["FloatVerdict", "FloatPointResult", "FloatReport", "float_verify", "float_enclosures",
            "STATS_FORMATS", "FLOAT_EXIT"]
@@ -231,11 +233,13 @@ def _lo_hi_centre(lo, hi, ref):
     with np.errstate(all="ignore"):
         c = np.where(np.isfinite(ref), ref, 0.5 * lo + 0.5 * hi)
         r = np.maximum(B.up(hi - c), B.up(c - lo))
+        r = np.where((lo == c) & (hi == c), 0.0, r)  # a single float: no uncertainty at all
     return c, np.where(np.isnan(r), np.inf, r)
 
 
 def float_enclosures(network: Network, points, arith="float64", *, ln_algorithms=ALGORITHMS, ln_stats="format",
-                     ln_eps32: bool = False, params=None, max_generators: int = MAX_GENERATORS) -> Zono:
+                     ln_eps32: bool = False, rows: str = "any", params=None,
+                     max_generators: int = MAX_GENERATORS) -> Zono:
     """The output zonotopes of every modelled evaluation (one per point); ``bad`` marks undecided points.
 
     >>> from lnnet_construct.network import Network, Affine
@@ -261,7 +265,7 @@ def float_enclosures(network: Network, points, arith="float64", *, ln_algorithms
             bc, br = _lo_hi_centre(blo, bhi, bref)
             if not (np.isfinite(Wc).all() and np.isfinite(bc).all()):
                 z.mark(np.ones(len(z.bad), dtype=bool))
-            z = affine_step(z, Wc, Wr, bc, br, fmt, max_generators)
+            z = affine_step(z, Wc, Wr, bc, br, fmt, max_generators, rows=rows)
         else:
             eps_hull = p["eps"][:2]
             if ln_eps32:
@@ -359,7 +363,7 @@ def _notes(network, fmt) -> list:
 
 
 def float_verify(network: Network, points, labels, arith="float64", *, ln_algorithms=ALGORITHMS,
-                 ln_stats: str = "format", ln_eps32: bool = False, max_generators: int = MAX_GENERATORS, progress=None) -> FloatReport:
+                 ln_stats: str = "format", ln_eps32: bool = False, rows: str = "any", max_generators: int = MAX_GENERATORS, progress=None) -> FloatReport:
     """Float verdict per point: does every evaluation in ``arith`` predict the label? (module docstring).
 
     Parameters
@@ -376,6 +380,12 @@ def float_verify(network: Network, points, labels, arith="float64", *, ln_algori
     ln_eps32 : bool
         Also allow ``eps`` rounded to float32 (the ``epsilon`` attribute of
         ONNX ``LayerNormalization``, which onnxruntime uses even on float64 data).
+    rows : {"any", "alike"}
+        ``"any"``: each affine row summed in any order, with or without FMA,
+        independently of the other rows.  ``"alike"``: moreover every row of
+        a layer is computed by the same sequence of operations (what a GEMM
+        kernel does; pinned by the tests for torch, onnxruntime and numpy),
+        so rows equal up to sign round alike.
     max_generators : int
         Zonotope order kept per point.
     progress : object with ``update(n)``, optional
@@ -395,6 +405,7 @@ def float_verify(network: Network, points, labels, arith="float64", *, ln_algori
     label_idx = np.array([texts.index(lab) if lab in texts else -1 for lab in labels], dtype=np.int64)
     params = float_parameters(network, fmt)
     obj = _object(network, fmt, algorithms, stats_fmt, params, ln_eps32)
+    obj["affine"] = _AFFINE_TEXT[rows] if rows in _AFFINE_TEXT else rows
     if not points:
         return FloatReport([], fmt.name, obj, time.perf_counter() - t0)
     t1 = time.perf_counter()
@@ -403,8 +414,10 @@ def float_verify(network: Network, points, labels, arith="float64", *, ln_algori
 
     got = exported_decisions(network, ref)
     t2 = time.perf_counter()
+    if rows not in ROWS:
+        raise InputError(f"rows must be one of {', '.join(ROWS)}, got {rows!r}")
     z = float_enclosures(network, points, fmt, ln_algorithms=algorithms, ln_stats=ln_stats, ln_eps32=ln_eps32,
-                         params=params, max_generators=max_generators)
+                         rows=rows, params=params, max_generators=max_generators)
     decided = _decide(network, z, label_idx)
     lo, hi = z.hull()
     t3 = time.perf_counter()

@@ -170,11 +170,33 @@ def _linear(M, c, G, b):
     return cn, np.concatenate([Gn, Bn], axis=2), box
 
 
-def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int = MAX_GENERATORS) -> Zono:
+ROWS = ("any", "alike")
+
+
+def _alike_classes(Wc, Wr, bc, br, nnz):
+    """Rows equal up to sign (as floats, without rounding ambiguity): ``[[(row, sign), ...], ...]``."""
+    classes: dict = {}
+    for i in range(Wc.shape[0]):
+        if nnz[i] == 0 or np.any(Wr[i] > 0) or br[i] > 0:
+            continue
+        row = np.concatenate([Wc[i], [bc[i]]])
+        first = row[np.flatnonzero(row)[0]]
+        sgn = 1.0 if first > 0 else -1.0
+        classes.setdefault(tuple((row * sgn).tolist()), []).append((i, sgn))
+    return [c for c in classes.values() if len(c) > 1]
+
+
+def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int = MAX_GENERATORS,
+                rows: str = "any") -> Zono:
     """The zonotope after ``fl(W~ x + b~)`` (see module docstring).
 
     ``Wc, Wr`` (shape ``(m, n)``) and ``bc, br`` (``(m,)``) are the centre and
-    radius of the hull of the float weights and biases.
+    radius of the hull of the float weights and biases.  ``rows="any"``: each
+    row in its own summation order; ``"alike"``: every row of the layer
+    computed by the same sequence of operations (one kernel; the tests pin
+    it for torch, onnxruntime and numpy), so rows that are equal up to sign
+    make equal, or opposite, rounding errors: one generator instead of
+    independent box entries.
     """
     X = z.radius()
     with np.errstate(all="ignore"):
@@ -199,6 +221,18 @@ def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int =
         rnd = B.umul(B.uadd(B.umul(lead[None, :], tot), B.umul(fmt.u, ymag)), B.up(1.0 / B.down(1.0 - fmt.u)))
         rnd = np.where(nnz[None, :] > 0, rnd, 0.0)
         rnd = B.uadd(rnd, B.umul(2.0 * (n + 1), fmt.eta))
+    if rows == "alike":
+        cols = []
+        for members in _alike_classes(Wc, Wr, bc, br, nnz):
+            idx = [i for i, _ in members]
+            common = np.max(rnd[:, idx], axis=1)
+            g = np.zeros(rnd.shape)
+            for i, sgn in members:
+                g[:, i] = sgn * common
+                rnd[:, i] = 0.0
+            cols.append(g[:, :, None])
+        if cols:
+            Gn = np.concatenate([Gn] + cols, axis=2)
     box = B.uadd(box, B.uadd(unc, rnd))
     # the bias centre, added outward
     out = Zono(cn, Gn, box, z.bad)
