@@ -133,6 +133,33 @@ def test_onnxruntime_reducemean_is_a_sum_in_some_order_then_a_division():
     assert np.all(np.any([y == o for o in orders], axis=0))
 
 
+@pytest.mark.parametrize("fmt", ["float32", "float64"])
+def test_gemm_kernels_compute_every_row_alike(fmt):
+    """rows="alike": rows equal up to sign give equal or opposite outputs in torch, onnxruntime and numpy."""
+    dt = NP[fmt]
+    rng = np.random.default_rng(21)
+    for n in (1, 2, 3):
+        w = rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 8, n)
+        b = rng.standard_normal() * 1e3
+        W = np.array([w, -w, w, rng.standard_normal(n)]).astype(dt)
+        bias = np.array([b, -b, b, 1.0]).astype(dt)
+        X = (rng.standard_normal((4000, n)) * 10.0 ** rng.uniform(-3, 6, (4000, 1))).astype(dt)
+        lin = torch.nn.Linear(n, 4, dtype=TORCH[fmt])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W))
+            lin.bias.copy_(torch.from_numpy(bias))
+            outs = {"torch": lin(torch.from_numpy(X)).numpy()}
+        T = TensorProto.FLOAT if fmt == "float32" else TensorProto.DOUBLE
+        g = helper.make_graph([helper.make_node("Gemm", ["x", "W", "b"], ["y"], transB=1)], "g",
+                              [helper.make_tensor_value_info("x", T, ["N", n])],
+                              [helper.make_tensor_value_info("y", T, ["N", 4])],
+                              [numpy_helper.from_array(W, "W"), numpy_helper.from_array(bias, "b")])
+        outs["onnx"] = _run_onnx(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), X)
+        outs["numpy"] = X @ W.T + bias
+        for name, y in outs.items():
+            assert np.array_equal(y[:, 1], -y[:, 0]) and np.array_equal(y[:, 2], y[:, 0]), (name, n)
+
+
 def test_to_onnx_emits_the_assumed_operators():
     net = ZOO["ln_affine"]()
     ops = [n.op_type for n in to_onnx(net).graph.node]
@@ -323,9 +350,9 @@ def runtime_outputs(net, pts, fmt):
 
 
 #: the single-variant object of each runtime (the pins above say which algorithm each one runs)
-OBJECTS = {"torch": {"ln_algorithms": ["welford/times-rstd"]},
-           "onnx-decomposed": {"ln_algorithms": ["two-pass/divide"]},
-           "onnx-native": {"ln_algorithms": ["welford/divide"], "ln_eps32": True}}
+OBJECTS = {"torch": {"ln_algorithms": ["welford/times-rstd"], "rows": "alike"},
+           "onnx-decomposed": {"ln_algorithms": ["two-pass/divide"], "rows": "alike"},
+           "onnx-native": {"ln_algorithms": ["welford/divide"], "ln_eps32": True, "rows": "alike"}}
 
 
 def _contained(net, rep, name, o, fmt):
