@@ -46,61 +46,69 @@ import numpy as np
 from ...arith.interval import Interval
 
 __all__ = ["up", "down", "uadd", "umul", "udiv", "usqrt", "dsub", "dsqrt", "gamma", "mag", "mig", "Err", "exact",
-           "add", "sub", "mul", "square", "div", "sqrt", "sum_any", "mean_of", "cast", "mid_rad"]
+           "add", "sub", "mul", "square", "div", "sqrt", "sum_any", "mean_of", "cast", "mid_rad", "quiet"]
 
 _INF = np.inf
 
 
+# The helpers below run inside ``np.errstate(all="ignore")`` (see :func:`quiet`): underflow and
+# overflow flags are expected there (a bound may be inf), and entering the context per call is slow.
+
+def quiet(fn):
+    """Decorator: run ``fn`` with numpy's floating-point flags ignored (inf and 0/0 are outcomes here)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def up(x):
     """The next float64 above ``x`` (an upper bound of the exact result that rounded to ``x``)."""
-    with np.errstate(all="ignore"):
-        return np.nextafter(x, _INF)
+    return np.nextafter(x, _INF)
 
 
 def down(x):
     """The next float64 below ``x``."""
-    with np.errstate(all="ignore"):
-        return np.nextafter(x, -_INF)
+    return np.nextafter(x, -_INF)
 
 
 def uadd(a, b):
     """Upper bound of ``a + b``."""
-    with np.errstate(all="ignore"):
-        return up(np.add(a, b))
+    return np.nextafter(np.add(a, b), _INF)
 
 
 def umul(a, b):
     """Upper bound of ``a * b`` for ``a, b >= 0`` (``0 * inf`` is ``inf``)."""
-    with np.errstate(all="ignore"):
-        p = np.multiply(a, b)
-        return np.where(np.isnan(p), _INF, up(p))
+    p = np.multiply(a, b)
+    return np.where(np.isnan(p), _INF, np.nextafter(p, _INF))
 
 
 def udiv(a, b):
     """Upper bound of ``a / b`` for ``a >= 0`` and ``b > 0`` (``inf`` where ``b <= 0``)."""
-    with np.errstate(all="ignore"):
-        q = np.where(np.asarray(b) > 0, np.divide(a, b), _INF)
-        return np.where(np.isnan(q), _INF, up(q))
+    q = np.where(np.asarray(b) > 0, np.divide(a, b), _INF)
+    return np.where(np.isnan(q), _INF, up(q))
 
 
 def usqrt(a):
     """Upper bound of ``sqrt(a)`` for ``a >= 0``."""
-    with np.errstate(all="ignore"):
-        return up(np.sqrt(np.maximum(a, 0.0)))
+    return up(np.sqrt(np.maximum(a, 0.0)))
 
 
 def dsub(a, b):
     """Lower bound of ``a - b``."""
-    with np.errstate(all="ignore"):
-        return down(np.subtract(a, b))
+    return down(np.subtract(a, b))
 
 
 def dsqrt(a):
     """Lower bound of ``sqrt(a)`` (0 for ``a <= 0``)."""
-    with np.errstate(all="ignore"):
-        return np.maximum(down(np.sqrt(np.maximum(a, 0.0))), 0.0)
+    return np.maximum(down(np.sqrt(np.maximum(a, 0.0))), 0.0)
 
 
+@quiet
 def gamma(n: int, u: float) -> float:
     """Upper bound of Higham's ``gamma_n = n u / (1 - n u)`` (0 for ``n <= 0``).
 
@@ -123,6 +131,7 @@ def mig(x: Interval):
         return np.where((x.lo <= 0) & (x.hi >= 0), 0.0, np.minimum(np.abs(x.lo), np.abs(x.hi)))
 
 
+@quiet
 def mid_rad(x: Interval):
     """``(mid, rad)``: a float centre and an upward-rounded radius with ``x ⊆ [mid - rad, mid + rad]``."""
     with np.errstate(all="ignore"):
@@ -178,6 +187,7 @@ def _pass(r: Err, mask, other: Err) -> Err:
     return Err(r.v, np.where(mask, other.e, r.e))
 
 
+@quiet
 def add(a: Err, b: Err, u: float, *, value: Interval | None = None) -> Err:
     """``a + b`` (``value``: a tighter enclosure of the exact sum, if known); ``0 + b`` is exact."""
     v = value if value is not None else a.v + b.v
@@ -185,6 +195,7 @@ def add(a: Err, b: Err, u: float, *, value: Interval | None = None) -> Err:
     return _pass(_pass(r, _is(a, 0.0), b), _is(b, 0.0), a)
 
 
+@quiet
 def sub(a: Err, b: Err, u: float, *, value: Interval | None = None) -> Err:
     """``a - b``; ``a - 0`` and ``0 - b`` are exact."""
     v = value if value is not None else a.v - b.v
@@ -196,6 +207,7 @@ def _prod_err(a: Err, b: Err):
     return uadd(uadd(umul(mag(a.v), b.e), umul(mag(b.v), a.e)), umul(a.e, b.e))
 
 
+@quiet
 def mul(a: Err, b: Err, u: float, eta: float, *, value: Interval | None = None) -> Err:
     """``a * b``."""
     v = value if value is not None else a.v * b.v
@@ -203,6 +215,7 @@ def mul(a: Err, b: Err, u: float, eta: float, *, value: Interval | None = None) 
     return _pass(_pass(r, _is(a, 1.0), b), _is(b, 1.0), a)
 
 
+@quiet
 def square(a: Err, u: float, eta: float) -> Err:
     """``a * a`` (the enclosure stays >= 0)."""
     from ...arith.interval import IntervalArith
@@ -210,6 +223,7 @@ def square(a: Err, u: float, eta: float) -> Err:
     return _finish(IntervalArith().square(a.v), _prod_err(a, a), u, eta)
 
 
+@quiet
 def div(a: Err, b: Err, u: float, eta: float, *, value: Interval | None = None) -> Err:
     """``a / b`` (``inf`` error where ``|b|`` may be 0 or the computed ``b`` may be 0)."""
     v = value if value is not None else a.v / b.v
@@ -218,6 +232,7 @@ def div(a: Err, b: Err, u: float, eta: float, *, value: Interval | None = None) 
     return _pass(_finish(v, p, u, eta), _is(b, 1.0), a)
 
 
+@quiet
 def sqrt(a: Err, u: float) -> Err:
     """``sqrt(a)`` (``inf`` error where the computed ``a`` may be negative)."""
     from ...arith.interval import IntervalArith
@@ -233,6 +248,7 @@ def sqrt(a: Err, u: float) -> Err:
     return res
 
 
+@quiet
 def sum_any(terms, u: float, *, value: Interval | None = None) -> Err:
     """Sum of ``terms`` (a list of Err) in any order and association."""
     n = len(terms)
@@ -250,6 +266,7 @@ def sum_any(terms, u: float, *, value: Interval | None = None) -> Err:
     return Err(v, np.where(np.isfinite(e) & np.isfinite(mag(v)), e, _INF))
 
 
+@quiet
 def mean_of(total: Err, k: int, u: float, eta: float, *, value: Interval | None = None) -> Err:
     """``total / k`` for an integer ``k``, computed either as a division or as ``total * fl(1/k)``."""
     kk = exact(Interval(np.float64(k), np.float64(k)))
@@ -260,6 +277,7 @@ def mean_of(total: Err, k: int, u: float, eta: float, *, value: Interval | None 
     return Err(d.v, np.maximum(d.e, m.e))
 
 
+@quiet
 def cast(a: Err, u: float, eta: float) -> Err:
     """Conversion to a narrower format with unit roundoff ``u`` (e.g. float64 data, float32 statistics)."""
     return _finish(a.v, a.e, u, eta)

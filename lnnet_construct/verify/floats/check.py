@@ -237,6 +237,7 @@ def _lo_hi_centre(lo, hi, ref):
     return c, np.where(np.isnan(r), np.inf, r)
 
 
+@B.quiet
 def float_enclosures(network: Network, points, arith="float64", *, ln_algorithms=ALGORITHMS, ln_stats="format",
                      ln_eps32: bool = False, rows: str = "any", params=None,
                      max_generators: int = MAX_GENERATORS) -> Zono:
@@ -283,6 +284,7 @@ def float_enclosures(network: Network, points, arith="float64", *, ln_algorithms
     return z
 
 
+@B.quiet
 def _decide(network: Network, z: Zono, label_idx):
     """Per point: True when the enclosure proves that every evaluation decides the label class."""
     N = len(label_idx)

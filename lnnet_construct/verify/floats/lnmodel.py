@@ -92,6 +92,7 @@ class LNExact:
     ``VE`` (``var + eps``), ``S`` (``sqrt(var + eps)``), ``H`` (list: outputs).
     """
 
+    @B.quiet
     def __init__(self, X: Interval, eps: Interval):
         s = X.lo.shape[-1]
         xs = [_comp(X, j) for j in range(s)]
@@ -202,6 +203,7 @@ def _one_pass(xs, c: _Ctx, ex: LNExact):
 _ALGS = {"two-pass": _two_pass, "welford": _welford, "one-pass": _one_pass}
 
 
+@B.quiet
 def ln_rounding_bound(X: Interval, eps: Interval, fmt: FloatFormat, algorithms=ALGORITHMS, *,
                       stats: FloatFormat | None = None, exact: LNExact | None = None):
     """Bound on ``|LN computed - LN exact|`` per entry, over the box ``X`` and every assumed algorithm.

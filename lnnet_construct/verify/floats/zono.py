@@ -110,6 +110,7 @@ class Zono:
     def n(self) -> int:
         return self.c.shape[1]
 
+    @B.quiet
     def radius(self):
         """Upper bound of ``sum_k |G_k| + b`` per entry (the half-widths of the box hull)."""
         K = self.G.shape[2]
@@ -118,6 +119,7 @@ class Zono:
             acc = B.uadd(acc, np.abs(self.G[:, :, k]))
         return acc
 
+    @B.quiet
     def hull(self):
         """``(lo, hi)``: the box hull, rounded outward."""
         r = self.radius()
@@ -186,6 +188,7 @@ def _alike_classes(Wc, Wr, bc, br, nnz):
     return [c for c in classes.values() if len(c) > 1]
 
 
+@B.quiet
 def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int = MAX_GENERATORS,
                 rows: str = "any") -> Zono:
     """The zonotope after ``fl(W~ x + b~)`` (see module docstring).
@@ -259,6 +262,7 @@ def _add_vector(z: Zono, v) -> Zono:
     return Zono(c, z.G, B.uadd(z.b, r), z.bad)
 
 
+@B.quiet
 def diag_affine_step(z: Zono, wc, wr, bc, br, fmt: FloatFormat) -> Zono:
     """The zonotope after the elementwise ``fl(fl(w~ * y) + b~)`` (either part may be None)."""
     c, G, b = z.c, z.G, z.b
@@ -290,6 +294,7 @@ def diag_affine_step(z: Zono, wc, wr, bc, br, fmt: FloatFormat) -> Zono:
     return out
 
 
+@B.quiet
 def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithms=ALGORITHMS, *,
                    stats: FloatFormat | None = None, max_generators: int = MAX_GENERATORS) -> Zono:
     """The zonotope after a LayerNorm without its elementwise affine (see module docstring).
@@ -364,6 +369,7 @@ def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithm
     return reduce_order(out, max_generators)
 
 
+@B.quiet
 def reduce_order(z: Zono, max_generators: int = MAX_GENERATORS) -> Zono:
     """Merge generators down to ``max_generators`` (see module docstring); zero columns are dropped first."""
     G = z.G
