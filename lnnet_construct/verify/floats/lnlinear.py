@@ -281,7 +281,8 @@ class _Lin:
         c = self.pad(total.c) / k  # exact scaling when k is a power of 2, else one float64 rounding
         r = B.uadd(B.udiv(total.r, float(k)), self._coef_err(c))
         em = B.uadd(_abs_sum(c) if c.shape[-1] else 0.0, r)
-        coef = B.uadd(B.umul(2.0 * self.u, B.uadd(B.mag(v), em)), 2.0 * self.eta)
+        # division: u |q~|; product with fl(1/k) = (1/k)(1 + t), |t| <= u: u |q~| + u (1 + u) |q~|, plus eta
+        coef = B.uadd(B.umul(B.up(2.0 * self.u + self.u * self.u), B.uadd(B.mag(v), em)), 2.0 * self.eta)
         if k == 1:
             return Aff(v, c, r)
         return Aff(v, self._new(c, coef), r)
