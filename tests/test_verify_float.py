@@ -312,6 +312,39 @@ def test_layernorm_bound_encloses_torch_onnxruntime_and_every_replayed_algorithm
         assert not bounds[eps][0][1].all()
 
 
+@pytest.mark.parametrize("fmt", ["float32", "float64"])
+def test_welford_bound_on_negated_pairs_encloses_torch_and_onnxruntime(fmt):
+    """Inputs (a, -a, c), the constructions' LayerNorm inputs: Welford's second step is exact, the bound tight."""
+    dt = NP[fmt]
+    F = FORMATS[fmt]
+    rng = np.random.default_rng(17)
+    a = rng.standard_normal(500) * 10.0 ** rng.uniform(-4, 4, 500)
+    c = a * 10.0 ** rng.uniform(-9, 1, 500) * rng.choice([-1, 1], 500)
+    x = np.stack([a, -a, c], axis=1).astype(dt)
+    assert np.array_equal(x[:, 1], -x[:, 0])
+    X = Interval(x.astype(np.float64)[:, None, :], x.astype(np.float64)[:, None, :])
+    neg = np.ones((len(x), 1), dtype=bool)
+    for name, y, e, var in [
+        ("torch", torch.nn.functional.layer_norm(torch.from_numpy(x), [3], eps=1e-5).numpy(), float(dt(1e-5)),
+         ("welford", "times-rstd")),
+        ("ort", _ort_layernorm(dt, 1e-5, 3).run(None, {"x": x})[0], float(np.float32(1e-5)), ("welford", "divide"))]:
+        eps = Interval(np.float64(e), np.float64(e))
+        C, R, ok = ln_rounding_forms(X, eps, F, var, negated=neg)
+        C0, R0, _ = ln_rounding_forms(X, eps, F, var)
+        E = np.abs(C).sum(axis=-1) * (1 + 2.0**-40) + R
+        E0 = np.abs(C0).sum(axis=-1) + R0
+        assert np.all(E <= E0 * (1 + 2.0**-30)) and np.median(E[..., 2] / E0[..., 2]) < 0.1  # much tighter on c
+        checked = 0
+        for i in range(len(x)):
+            if not ok[i, 0]:
+                continue
+            h = _ln_exact(x[i], e)
+            for j in range(3):
+                assert abs(mpmath.mpf(float(y[i, j])) - h[j]) <= E[i, 0, j], (name, i, j)
+            checked += 1
+        assert checked > 0.9 * len(x)
+
+
 # --------------------------------------------------------------------------
 # whole networks against the runtimes
 

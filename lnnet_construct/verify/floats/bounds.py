@@ -77,14 +77,16 @@ def down(x):
 
 
 def uadd(a, b):
-    """Upper bound of ``a + b``."""
-    return np.nextafter(np.add(a, b), _INF)
+    """Upper bound of ``a + b`` (adding an exact 0 is exact: ``uadd(a, 0) == a``)."""
+    s = np.nextafter(np.add(a, b), _INF)
+    return np.where(np.equal(b, 0), a, np.where(np.equal(a, 0), b, s))
 
 
 def umul(a, b):
-    """Upper bound of ``a * b`` for ``a, b >= 0`` (``0 * inf`` is ``inf``)."""
+    """Upper bound of ``a * b`` for ``a, b >= 0`` (``0 * inf`` is ``inf``; an exact 0 factor gives 0)."""
     p = np.multiply(a, b)
-    return np.where(np.isnan(p), _INF, np.nextafter(p, _INF))
+    r = np.where(np.isnan(p), _INF, np.nextafter(p, _INF))
+    return np.where((np.equal(a, 0) & np.isfinite(b)) | (np.equal(b, 0) & np.isfinite(a)), 0.0, r)
 
 
 def udiv(a, b):

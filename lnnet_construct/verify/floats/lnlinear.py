@@ -299,7 +299,13 @@ def _two_pass(xs, L: _Lin, ex: LNExact):
     return m, var
 
 
-def _welford(xs, L: _Lin, ex: LNExact):
+def _select(L: _Lin, mask, a: Aff, b: Aff) -> Aff:
+    """``a`` where ``mask``, else ``b`` (both forms of the same exact quantity; ``b``'s enclosure is kept)."""
+    ca, cb = L.pad(a.c), L.pad(b.c)
+    return Aff(b.v, np.where(mask[..., None], ca, cb), np.where(mask, a.r, b.r))
+
+
+def _welford(xs, L: _Lin, ex: LNExact, negated=None):
     from ...arith.interval import IntervalArith
 
     IA = IntervalArith()
@@ -316,6 +322,12 @@ def _welford(xs, L: _Lin, ex: LNExact):
         for y in xs[1:k]:
             q = q + IA.square(y.v - mk)
         m2 = L.add(m2, L.mul(delta, t), value=Interval(np.maximum(q.lo, 0.0), q.hi))
+        if k == 2 and negated is not None and np.any(negated):
+            # x2 = -x1 exactly: delta = -2 x1 and m1 = x1 + delta / 2 = 0 are exact, t = x2, m2 = delta * t
+            x1 = xs[0].v
+            d2 = L.exact(Interval(-2.0 * x1.hi, -2.0 * x1.lo))
+            m1 = _select(L, negated, Aff(m1.v, np.zeros(L.shape + (0,)), np.zeros(L.shape)), m1)
+            m2 = _select(L, negated, L.mul(d2, xs[1], value=m2.v), m2)
     return Aff(ex.M, m1.c, m1.r), L.mean(m2, s, value=ex.V)
 
 
@@ -330,7 +342,7 @@ def _one_pass(xs, L: _Lin, ex: LNExact):
 _ALGS = {"two-pass": _two_pass, "welford": _welford, "one-pass": _one_pass}
 
 
-def _run(X: Interval, eps: Interval, fmt: FloatFormat, variant, stats, ex: LNExact):
+def _run(X: Interval, eps: Interval, fmt: FloatFormat, variant, stats, ex: LNExact, negated=None):
     """Affine forms of the ``s`` outputs of one ``(algorithm, formula)``, and where LN is proven defined."""
     name, formula = variant
     st = stats or fmt
@@ -339,7 +351,10 @@ def _run(X: Interval, eps: Interval, fmt: FloatFormat, variant, stats, ex: LNExa
     xs = [L.exact(x) for x in ex.xs]
     if st.u > fmt.u:
         xs = [L.cast(x) for x in xs]
-    m, var = _ALGS[name](xs, L, ex)
+    if name == "welford" and st.u <= fmt.u:
+        m, var = _welford(xs, L, ex, negated)
+    else:
+        m, var = _ALGS[name](xs, L, ex)
     ve = L.add(var, L.exact(eps), value=ex.VE)
     ok = B.dsub(ve.v.lo, ve.errmax()) > 0
     std = L.sqrt(ve)
@@ -366,27 +381,30 @@ def _run(X: Interval, eps: Interval, fmt: FloatFormat, variant, stats, ex: LNExa
 
 
 def ln_rounding_forms(X: Interval, eps: Interval, fmt: FloatFormat, variant, *, stats=None,
-                      exact: LNExact | None = None):
+                      exact: LNExact | None = None, negated=None):
     """``(C, R, ok)``: the rounding error of each group is ``C delta + rho``, ``|rho| <= R``.
 
     ``C`` has shape ``X.shape + (K,)`` (one column per rounding symbol, shared
     by the group's entries), ``R`` the shape of ``X``; ``ok`` (shape
     ``X.shape[:-1]``) says where ``var + eps`` is proven positive.
+    ``negated`` (shape ``X.shape[:-1]``, optional) marks the groups whose
+    entries 0 and 1 are exact negatives of each other for every input in
+    the set (not merely in the box ``X``): Welford's second step is exact there.
     """
     ex = exact if exact is not None else ln_exact(X, eps)
     with np.errstate(all="ignore"):
-        return _run(X, eps, fmt, tuple(variant), stats, ex)
+        return _run(X, eps, fmt, tuple(variant), stats, ex, negated)
 
 
 def ln_rounding_linear(X: Interval, eps: Interval, fmt: FloatFormat, variants_, *, stats=None,
-                       exact: LNExact | None = None):
+                       exact: LNExact | None = None, negated=None):
     """Per-entry bound on ``|LN computed - LN exact|`` over several ``(algorithm, formula)`` pairs (the maximum)."""
     ex = exact if exact is not None else ln_exact(X, eps)
     E = None
     ok = None
     for var in variants_:
         with np.errstate(all="ignore"):
-            C, R, ok1 = _run(X, eps, fmt, tuple(var), stats, ex)
+            C, R, ok1 = _run(X, eps, fmt, tuple(var), stats, ex, negated)
         e = B.uadd(_abs_sum(C), R) if C.shape[-1] else R
         E = e if E is None else np.maximum(E, e)
         ok = ok1 if ok is None else ok & ok1

@@ -206,6 +206,9 @@ def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int =
         xmag = B.up(np.abs(z.c) + X)
     n = z.n
     cn, Gn, box = _linear(Wc, z.c, z.G, z.b)
+    # the bias centre, added outward
+    cn, rb = B.mid_rad(Interval(B.down(cn + bc[None, :]), B.up(cn + bc[None, :])))
+    box = B.uadd(box, rb)
     with np.errstate(all="ignore"):
         # weight and bias uncertainty
         unc = br[None, :]
@@ -224,22 +227,25 @@ def affine_step(z: Zono, Wc, Wr, bc, br, fmt: FloatFormat, max_generators: int =
         rnd = B.umul(B.uadd(B.umul(lead[None, :], tot), B.umul(fmt.u, ymag)), B.up(1.0 / B.down(1.0 - fmt.u)))
         rnd = np.where(nnz[None, :] > 0, rnd, 0.0)
         rnd = B.uadd(rnd, B.umul(2.0 * (n + 1), fmt.eta))
+    box = B.uadd(box, B.uadd(unc, rnd))
     if rows == "alike":
+        # row i = sign * row i0 as floats: its exact value and its computed value are sign * those of row i0,
+        # so the whole row is a signed copy and row i0's box becomes one shared generator
         cols = []
         for members in _alike_classes(Wc, Wr, bc, br, nnz):
-            idx = [i for i, _ in members]
-            common = np.max(rnd[:, idx], axis=1)
-            g = np.zeros(rnd.shape)
+            i0, s0 = members[0]
+            common = np.max(box[:, [i for i, _ in members]], axis=1)
+            g = np.zeros(box.shape)
             for i, sgn in members:
+                rel = sgn * s0
+                cn[:, i] = rel * cn[:, i0]
+                Gn[:, i, :] = rel * Gn[:, i0, :]
                 g[:, i] = sgn * common
-                rnd[:, i] = 0.0
+                box[:, i] = 0.0
             cols.append(g[:, :, None])
         if cols:
             Gn = np.concatenate([Gn] + cols, axis=2)
-    box = B.uadd(box, B.uadd(unc, rnd))
-    # the bias centre, added outward
     out = Zono(cn, Gn, box, z.bad)
-    out = _add_vector(out, bc)
     out.mark(~(tot <= fmt.max / 4).all(axis=1))
     out.mark(~out.finite())
     return reduce_order(out, max_generators)
@@ -310,12 +316,21 @@ def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithm
                  np.where(np.isnan(hi), np.inf, hi).reshape(N, groups, s))
     ex = ln_exact(X, E_int)
     pairs = variants(algorithms)
+    # entries 0 and 1 of a group that are exact negatives of each other in every member of the zonotope
+    # (the constructions' (a, -a, c)): Welford's second step is then exact
+    neg = None
+    if s >= 2 and (stats is None or stats.u <= fmt.u):
+        cg, bg = z.c.reshape(N, groups, s), z.b.reshape(N, groups, s)
+        Gg = z.G.reshape(N, groups, s, K)
+        neg = (cg[..., 1] == -cg[..., 0]) & (bg[..., 0] == 0) & (bg[..., 1] == 0)
+        if K:
+            neg &= np.all(Gg[..., 1, :] == -Gg[..., 0, :], axis=-1)
     Cr = None
     if len(pairs) == 1:  # one algorithm and formula: its rounding error is a zonotope (shared symbols)
-        Cr, Rr, ok = ln_rounding_forms(X, E_int, fmt, pairs[0], stats=stats, exact=ex)
+        Cr, Rr, ok = ln_rounding_forms(X, E_int, fmt, pairs[0], stats=stats, exact=ex, negated=neg)
         E = Rr
     else:  # several: the per-entry maximum, of the linearised or of the magnitude bounds (both rigorous)
-        E, ok = ln_rounding_linear(X, E_int, fmt, pairs, stats=stats, exact=ex)
+        E, ok = ln_rounding_linear(X, E_int, fmt, pairs, stats=stats, exact=ex, negated=neg)
         E_mag, ok_mag = ln_rounding_bound(X, E_int, fmt, sorted({a.partition("/")[0] for a in algorithms}),
                                           stats=stats, exact=ex)
         E, ok = np.minimum(E, E_mag), ok | ok_mag
@@ -395,6 +410,34 @@ def reduce_order(z: Zono, max_generators: int = MAX_GENERATORS) -> Zono:
         A = _usum([np.abs(alpha[:, k]) for k in range(alpha.shape[1])])
         gen = A[:, None] * v
         box = B.uadd(box, B.uadd(B.umul(2.0 * _U64, np.abs(gen)), _ETA64))
-    out = Zono(z.c, np.concatenate([keep, gen[:, :, None]], axis=2), B.uadd(z.b, box), z.bad)
+        # rows that are exact negatives of each other in every member stay so: their (equal, opposite)
+        # residues form one generator instead of two independent box entries
+        extra = []
+        for i, j in negated_rows(z):
+            mask = _negated_mask(z, i, j)
+            if not np.any(mask):
+                continue
+            col = np.zeros(box.shape)
+            both = np.maximum(box[:, i], box[:, j])
+            col[:, i] = np.where(mask, both, 0.0)
+            col[:, j] = np.where(mask, -both, 0.0)
+            box[:, i] = np.where(mask, 0.0, box[:, i])
+            box[:, j] = np.where(mask, 0.0, box[:, j])
+            extra.append(col[:, :, None])
+    out = Zono(z.c, np.concatenate([keep, gen[:, :, None]] + extra, axis=2), B.uadd(z.b, box), z.bad)
     out.mark(~out.finite())
     return out
+
+
+def _negated_mask(z: Zono, i: int, j: int):
+    """Per point: are entries ``i`` and ``j`` exact negatives of each other in every member of ``z``?"""
+    m = (z.c[:, j] == -z.c[:, i]) & (z.b[:, i] == 0) & (z.b[:, j] == 0)
+    if z.G.shape[2]:
+        m &= np.all(z.G[:, j, :] == -z.G[:, i, :], axis=1)
+    return m
+
+
+def negated_rows(z: Zono):
+    """Candidate pairs ``(i, j)``, ``i < j``, of entries that are exact negatives somewhere."""
+    n = z.n
+    return [(i, j) for i in range(n) for j in range(i + 1, n) if np.any(z.c[:, j] == -z.c[:, i])]
