@@ -25,20 +25,30 @@ summation order with or without FMA, go to the box.
 
 **LayerNorm** ``y = LN_F(x)``: ``LN_F(x) = LN(x) + r`` with ``|r|`` bounded by
 :func:`.lnmodel.ln_rounding_bound` over the box hull ``X`` of the zonotope,
-and by the mean value theorem ``LN(c + D) \in LN(c) + [J] D`` with ``[J]``
-an interval enclosure of the Jacobian
-``J_ij = (P_ij - h_i h_j / s) / sigma`` (``P = I - 11^T / s``) over ``X``.
-With ``J0`` the centre of ``[J]``: new centre ``LN(c)`` (intervals at the
-point ``c``), generators ``J0 G`` and ``J0 diag(b)``, and to the box the
-interval residues, ``rad([J]) (|G| 1 + b)`` (second order) and ``r``.
+and by the mean value theorem ``LN_i(c + D) = LN_i(c) + J_i(xi) D`` with
+``xi`` in ``X`` and ``J_ij = (P_ij - h_i h_j / s) / sigma``
+(``P = I - 11^T / s``).  With ``J0`` the centre of the Jacobian's enclosure
+at the point ``c``: new centre ``LN(c)`` (intervals at the point ``c``),
+generators ``J0 G`` and ``J0 diag(b)``, and to the box the interval residues,
+``r`` and the remainder ``|J(xi) D - J0 D|``, bounded either by
+``|[J]_X - J0| |D|`` or, keeping the cancellations of
+``J D = (P D) / sigma - (h / sigma)(h . D) / s`` (``P`` removes the mean of
+``D``; ``h_i / sigma`` is small where ``h_i`` is), by
+``|P D|_i w(1/sigma) + (|h_i / sigma| sum_j w(h_j) |D_j| + w(h_i / sigma) |h(c) . D|) / s``
+plus the rounding of ``J0`` (``w``: widths over ``X``), whichever is smaller.
+A group whose entries 0 and 1 are exact negatives in every member (the
+constructions' ``(a, -a, c)``) is marked, and Welford's second step is then exact.
 The elementwise affine of a LayerNorm is a diagonal affine map with its
 own roundings.
 
-**Order reduction** keeps the ``max_generators - 1`` largest generators and
-merges the others onto the direction ``v`` of the largest of them:
-``sum g_k e_k = (sum a_k e_k) v + sum (g_k - a_k v) e_k`` lies in
-``A v e' + box(sum |g_k - a_k v|)`` with ``A >= sum |a_k|``; for nearly
-parallel generators almost nothing goes to the box.
+**Order reduction** keeps the ``max_generators - 1`` largest generators
+(relative to each entry's scale) and merges the others, per point whichever
+is cheaper relative to the entries' scales: onto the direction ``v`` of the
+largest of them (``sum g_k e_k = (sum a_k e_k) v + sum (g_k - a_k v) e_k``
+lies in ``A v e' + box(sum |g_k - a_k v|)`` with ``A >= sum |a_k|``; for
+nearly parallel generators almost nothing goes to the box), or into the box
+(``sum |g_k|``).  Entries that are exact negatives of each other keep that
+property: their equal and opposite residues form one generator.
 
 A point whose enclosure is not finite, or where a LayerNorm is not proven
 defined (``var + eps`` not proven positive) is marked ``bad`` (undecided).
@@ -340,35 +350,92 @@ def layernorm_step(z: Zono, groups: int, eps: tuple, fmt: FloatFormat, algorithm
     ok &= exc.positive & ex.positive
     Hc = Interval(np.stack([h.lo for h in exc.H], axis=-1), np.stack([h.hi for h in exc.H], axis=-1))
     cn, box = B.mid_rad(Hc)
-    # Jacobian over the box: J_ij = (P_ij - h_i h_j / s) / sigma
+    # Jacobian J_ij = (P_ij - h_i h_j / s) / sigma, at the centre (the linear part) and over the box
     sp = Interval(np.float64(s), np.float64(s))
-    J_lo = np.empty((N, groups, s, s))
-    J_hi = np.empty((N, groups, s, s))
-    for i in range(s):
-        for j in range(s):
-            hh = _IA.square(ex.H[i]) if i == j else ex.H[i] * ex.H[j]
-            p = (1.0 if i == j else 0.0) - 1.0 / s
-            P = Interval(B.down(np.float64(p)), B.up(np.float64(p))) if s != 1 else Interval(0.0, 0.0)
-            Jij = (P - hh / sp) / ex.S
-            J_lo[..., i, j] = Jij.lo
-            J_hi[..., i, j] = Jij.hi
-    J0, JR = B.mid_rad(Interval(J_lo, J_hi))
+
+    def jacobian(e):
+        lo = np.empty((N, groups, s, s))
+        hi = np.empty((N, groups, s, s))
+        for i in range(s):
+            for j in range(s):
+                hh = _IA.square(e.H[i]) if i == j else e.H[i] * e.H[j]
+                p = (1.0 if i == j else 0.0) - 1.0 / s
+                P = Interval(B.down(np.float64(p)), B.up(np.float64(p))) if s != 1 else Interval(0.0, 0.0)
+                Jij = (P - hh / sp) / e.S
+                lo[..., i, j] = Jij.lo
+                hi[..., i, j] = Jij.hi
+        return Interval(lo, hi)
+
+    Jc = jacobian(exc)
+    J0, JRc = B.mid_rad(Jc)
     J0 = np.where(np.isfinite(J0), J0, 0.0)
+    JX = jacobian(ex)
+    JRx = np.maximum(np.abs(B.down(JX.lo - J0)), np.abs(B.up(JX.hi - J0)))  # |[J]_X - J0|
     # block-diagonal matrices (N, n, n)
     Jfull = np.zeros((N, n, n))
-    Rfull = np.zeros((N, n, n))
     for g in range(groups):
         sl = slice(g * s, (g + 1) * s)
         Jfull[:, sl, sl] = J0[:, g]
-        Rfull[:, sl, sl] = JR[:, g]
     c_dummy = np.zeros((N, n))
     _, Gn, lbox = _linear(Jfull, c_dummy, z.G, z.b)
     box = B.uadd(box.reshape(N, n), lbox)
     D = z.radius()
-    second = None
-    for j in range(n):
-        t = B.umul(Rfull[:, :, j], D[:, None, j])
-        second = t if second is None else B.uadd(second, t)
+    Dg = D.reshape(N, groups, s)
+    # remainder |J(xi) D - J0 D| per entry, two rigorous bounds, the smaller one kept:
+    # (a) |[J]_X - J0| |D|;
+    # (b) from J(xi) D = (P D) / sigma - (h / sigma) (h . D) / s, whose cancellations (P annihilates
+    #     the mean, h / sigma is small where h is) a box loses:
+    #     |P D|_i w(1/sigma) + (|h_i/sigma| sum_j w(h_j) |D_j| + w(h_i/sigma) |h(c) . D|) / s + |Jc - J0| |D|
+    rem_a = np.zeros((N, groups, s))
+    rem_c = np.zeros((N, groups, s))
+    for i in range(s):
+        for j in range(s):
+            rem_a[..., i] = B.uadd(rem_a[..., i], B.umul(JRx[..., i, j], Dg[..., j]))
+            rem_c[..., i] = B.uadd(rem_c[..., i], B.umul(JRc[..., i, j], Dg[..., j]))
+    Gg = z.G.reshape(N, groups, s, K)
+    bg = z.b.reshape(N, groups, s)
+    # |P D|_i: generators centred exactly (outward), the box through |P|
+    if K:
+        mlo = mhi = None
+        for j in range(s):
+            mlo = Gg[..., j, :] if mlo is None else B.down(mlo + Gg[..., j, :])
+            mhi = Gg[..., j, :] if mhi is None else B.up(mhi + Gg[..., j, :])
+        mlo, mhi = B.down(mlo / s), B.up(mhi / s)
+    bsum = _usum([bg[..., j] for j in range(s)])
+    PD = np.zeros((N, groups, s))
+    for i in range(s):
+        if K:
+            cen = np.maximum(np.abs(B.down(Gg[..., i, :] - mhi)), np.abs(B.up(Gg[..., i, :] - mlo)))
+            PD[..., i] = _usum([cen[..., k] for k in range(K)])
+        # (1 - 1/s) b_i + (1/s) sum_{j != i} b_j <= b_i + sum_j b_j / s
+        PD[..., i] = B.uadd(PD[..., i], B.uadd(bg[..., i], B.udiv(bsum, float(s))))
+    one = Interval(np.float64(1.0), np.float64(1.0))
+    invS = one / ex.S
+    w_inv = B.up(invS.hi - invS.lo)
+    Hs = [h / ex.S for h in ex.H]
+    wH = [B.up(h.hi - h.lo) for h in ex.H]
+    Hc_mid = [B.mid_rad(h)[0] for h in exc.H]
+    Hc_rad = [B.mid_rad(h)[1] for h in exc.H]
+    # |h(c) . D| <= sum_k |mid(h(c)) . G_k| + sum_j (rad h_j(c) |D_j| + |h_j(c)| b_j)
+    Qc = np.zeros((N, groups))
+    if K:
+        qlo = qhi = None
+        for j in range(s):
+            plo, phi = _pprod(Hc_mid[j][..., None], Gg[..., j, :])
+            qlo = plo if qlo is None else B.down(qlo + plo)
+            qhi = phi if qhi is None else B.up(qhi + phi)
+        qm = np.maximum(np.abs(qlo), np.abs(qhi))
+        Qc = _usum([qm[..., k] for k in range(K)])
+    for j in range(s):
+        Qc = B.uadd(Qc, B.uadd(B.umul(Hc_rad[j], Dg[..., j]), B.umul(B.mag(exc.H[j]), bg[..., j])))
+    cross = _usum([B.umul(wH[j], Dg[..., j]) for j in range(s)])
+    rem_b = np.zeros((N, groups, s))
+    for i in range(s):
+        t = B.uadd(B.umul(B.mag(Hs[i]), cross), B.umul(B.up(Hs[i].hi - Hs[i].lo), Qc))
+        rem_b[..., i] = B.uadd(B.uadd(B.umul(PD[..., i], w_inv), B.udiv(t, float(s))), rem_c[..., i])
+    rem_b = np.where(np.isnan(rem_b), np.inf, rem_b)
+    rem_a = np.where(np.isnan(rem_a), np.inf, rem_a)
+    second = np.minimum(rem_a, rem_b).reshape(N, n)
     box = B.uadd(box, second)
     box = B.uadd(box, np.where(np.isnan(E), np.inf, E).reshape(N, n))
     if Cr is not None and Cr.shape[-1]:
@@ -392,7 +459,9 @@ def reduce_order(z: Zono, max_generators: int = MAX_GENERATORS) -> Zono:
     if K <= max_generators:
         return z
     with np.errstate(all="ignore"):
-        norms = np.abs(G).sum(axis=1)
+        # sizes relative to each entry's scale: a generator that matters for a small entry is kept
+        scale = np.abs(z.c) + z.radius() + 1e-300
+        norms = (np.abs(G) / scale[:, :, None]).sum(axis=1)
         order = np.argsort(-norms, axis=1, kind="stable")
         Gs = np.take_along_axis(G, order[:, None, :], axis=2)
         keep = Gs[:, :, : max_generators - 1]
@@ -410,6 +479,14 @@ def reduce_order(z: Zono, max_generators: int = MAX_GENERATORS) -> Zono:
         A = _usum([np.abs(alpha[:, k]) for k in range(alpha.shape[1])])
         gen = A[:, None] * v
         box = B.uadd(box, B.uadd(B.umul(2.0 * _U64, np.abs(gen)), _ETA64))
+        # or merge them into the box (Girard): no cross-talk between entries of different scales;
+        # per point, the cheaper of the two relative to the entries' scales
+        box_g = _usum([np.abs(rest[:, :, k]) for k in range(rest.shape[2])])
+        cost_par = ((box + np.abs(gen)) / scale).sum(axis=1)
+        cost_box = (box_g / scale).sum(axis=1)
+        use_box = cost_box <= cost_par
+        box = np.where(use_box[:, None], box_g, box)
+        gen = np.where(use_box[:, None], 0.0, gen)
         # rows that are exact negatives of each other in every member stay so: their (equal, opposite)
         # residues form one generator instead of two independent box entries
         extra = []
