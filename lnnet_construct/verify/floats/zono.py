@@ -42,12 +42,11 @@ The elementwise affine of a LayerNorm is a diagonal affine map with its
 own roundings.
 
 **Order reduction** keeps the ``max_generators - 1`` largest generators
-(relative to each entry's scale) and merges the others, per point whichever
-is cheaper relative to the entries' scales: onto the direction ``v`` of the
-largest of them (``sum g_k e_k = (sum a_k e_k) v + sum (g_k - a_k v) e_k``
+(relative to each entry's scale) and merges the others onto the direction
+``v`` of the largest of them (``sum g_k e_k = (sum a_k e_k) v + sum (g_k - a_k v) e_k``
 lies in ``A v e' + box(sum |g_k - a_k v|)`` with ``A >= sum |a_k|``; for
-nearly parallel generators almost nothing goes to the box), or into the box
-(``sum |g_k|``).  Entries that are exact negatives of each other keep that
+nearly parallel generators almost nothing goes to the box; merging into a
+box instead was tried and loses more on the constructions).  Entries that are exact negatives of each other keep that
 property: their equal and opposite residues form one generator.
 
 A point whose enclosure is not finite, or where a LayerNorm is not proven
@@ -479,14 +478,6 @@ def reduce_order(z: Zono, max_generators: int = MAX_GENERATORS) -> Zono:
         A = _usum([np.abs(alpha[:, k]) for k in range(alpha.shape[1])])
         gen = A[:, None] * v
         box = B.uadd(box, B.uadd(B.umul(2.0 * _U64, np.abs(gen)), _ETA64))
-        # or merge them into the box (Girard): no cross-talk between entries of different scales;
-        # per point, the cheaper of the two relative to the entries' scales
-        box_g = _usum([np.abs(rest[:, :, k]) for k in range(rest.shape[2])])
-        cost_par = ((box + np.abs(gen)) / scale).sum(axis=1)
-        cost_box = (box_g / scale).sum(axis=1)
-        use_box = cost_box <= cost_par
-        box = np.where(use_box[:, None], box_g, box)
-        gen = np.where(use_box[:, None], 0.0, gen)
         # rows that are exact negatives of each other in every member stay so: their (equal, opposite)
         # residues form one generator instead of two independent box entries
         extra = []
