@@ -19,11 +19,17 @@ Measured in the same run, on the same network and points:
   ...) so that a change in the machine's speed affects both alike;
 * bits used (largest working precision of any point) against bits needed
   (``-log2`` of the smallest certified relative margin), and the number of
-  points escalated beyond float64.
+  points escalated beyond float64;
+* float columns (``--float-formats``, default ``float64,float32``): for each
+  format, the points FLOAT-VERIFIED by ``verify(..., arith=FORMAT)`` (every
+  IEEE evaluation in that format proven to predict the label; default
+  object: all LayerNorm algorithms, rows in any order) and its time, next to
+  the points the plain forward pass in that format gets right (not a proof).
 
 Usage::
 
     python benchmarks/verification.py [--sizes 256,1024,2000,4096] [--repeats 3] [--seed 0]
+        [--float-formats float64,float32]
 
 Writes ``benchmarks/results/verification.json`` and prints a table.
 """
@@ -100,14 +106,17 @@ def float_layers(net):
     return out
 
 
-def float_forward(layers, X):
-    """Plain float64 forward pass (NOT rigorous): x @ W.T + b and LayerNorm."""
-    x = X
+def float_forward(layers, X, dtype=np.float64):
+    """Plain forward pass in ``dtype`` (NOT rigorous): x @ W.T + b and LayerNorm."""
+    x = X.astype(dtype)
     for L in layers:
         if L[0] == "affine":
-            x = x @ L[1].T + L[2]
+            x = x @ L[1].astype(dtype).T + L[2].astype(dtype)
         else:
             _, eps, groups, gamma, beta = L
+            eps = dtype(eps)
+            gamma = None if gamma is None else gamma.astype(dtype)
+            beta = None if beta is None else beta.astype(dtype)
             m, n = x.shape
             g = x.reshape(m, groups, n // groups)
             mu = g.mean(axis=2, keepdims=True)
@@ -148,7 +157,28 @@ def cached_network(points, labels, which, cache: Path | None, m: int, seed: int)
     return net, source
 
 
-def run(sizes, repeats, seed, which="default", cache=None):
+def _right(net, out, labels):
+    if net.decision != "sign":
+        return None
+    pred = np.where(out[:, 0] > 0, 1, np.where(out[:, 0] < 0, 0, -1))
+    return int(sum(p >= 0 and net.class_texts[p] == str(lab) for p, lab in zip(pred, labels)))
+
+
+def float_columns(net, points, labels, layers, X, formats):
+    """Per format: FLOAT-VERIFIED points and seconds, and the points the plain forward pass gets right."""
+    cols = {}
+    for fmt in formats:
+        dtype = {"float64": np.float64, "float32": np.float32}[fmt]
+        with np.errstate(all="ignore"):
+            out = float_forward(layers, X, dtype).astype(np.float64)
+        t = time.perf_counter()
+        rep = verify(net, points, labels, arith=fmt)
+        cols[fmt] = {"verified": rep.verified, "refuted": rep.refuted, "inconclusive": rep.inconclusive,
+                     "seconds": time.perf_counter() - t, "forward_right": _right(net, out, labels)}
+    return cols
+
+
+def run(sizes, repeats, seed, which="default", cache=None, formats=("float64", "float32")):
     rows = []
     for m in sizes:
         points, labels = make_data(m, seed)
@@ -184,6 +214,7 @@ def run(sizes, repeats, seed, which="default", cache=None):
             "escalated": rep.escalated,
             "tier_seconds": {k: round(v, 4) for k, v in rep.timings.items()},
             "float64_misclassified": float_errors,
+            "float": float_columns(net, points, labels, layers, X, formats),
         }
         rows.append(row)
         print_row(row)
@@ -198,9 +229,11 @@ def print_row(r):
     bn = "-" if r["bits_needed"] is None else f"{r['bits_needed']:.1f}"
     br = "-" if r["bits_ratio"] is None else f"{r['bits_ratio']:.2f}"
     fw = "-" if r["float64_misclassified"] is None else str(r["float64_misclassified"])
+    fl = "".join(f" {fmt}: {c['verified']} float-verified in {c['seconds']:.2f}s, forward right {c['forward_right']};"
+                 for fmt, c in r.get("float", {}).items())
     print(f"{r['m']:>5} {r['depth']:>5} {r['float_seconds']:>9.4f} {r['certified_seconds']:>11.4f} "
           f"{r['ratio']:>6.2f} {r['verified']:>8} {bn:>9} {str(r['bits_used']):>9} {br:>9} "
-          f"{r['escalated']:>9} {fw:>9}", flush=True)
+          f"{r['escalated']:>9} {fw:>9}{fl}", flush=True)
 
 
 def main(argv=None):
@@ -211,18 +244,23 @@ def main(argv=None):
     ap.add_argument("--network", choices=("default", "standin"), default="default",
                     help="default: construct.build (falls back to the stand-in if unavailable); standin: the stand-in")
     ap.add_argument("--out", default=str(RESULTS / "verification.json"))
+    ap.add_argument("--float-formats", default="float64,float32",
+                    help="comma-separated formats for the float-verified columns (empty: none)")
     ap.add_argument("--cache", default=None,
                     help="directory keeping the built networks (reused when present; build time then 0)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(HEADER, flush=True)
-    rows = run(sizes, args.repeats, args.seed, args.network, None if args.cache is None else Path(args.cache))
+    formats = [f for f in args.float_formats.split(",") if f.strip()]
+    rows = run(sizes, args.repeats, args.seed, args.network, None if args.cache is None else Path(args.cache), formats)
     for r in rows:
         print(f"m={r['m']}: {r['network']}")
     doc = {
         "benchmark": "verification",
         "note": "certified = lnnet_construct.verify.verify (rigorous); float = plain float64 numpy forward "
-                "pass (NOT rigorous), same network and points, same run",
+                "pass (NOT rigorous), same network and points, same run; rows[].float[FORMAT] = points "
+                "FLOAT-VERIFIED by verify(arith=FORMAT) (rigorous) and seconds, and points the plain forward "
+                "pass in FORMAT gets right (not a proof)",
         "python": platform.python_version(),
         "numpy": np.__version__,
         "machine": platform.machine(),

@@ -1,4 +1,4 @@
-"""`lnnet export`: every format, the parity report on stdout, exit codes, --quiet and progress."""
+"""`lnnet export`: every format, the float-verified parity report on stdout, exit codes, --force, --quiet, progress."""
 
 import json
 from fractions import Fraction
@@ -34,15 +34,35 @@ def files(tmp_path):
 @pytest.mark.parametrize("fmt", ["torch", "onnx", "npz"])
 def test_export_with_points_reports_parity(fmt, files, capsys):
     net, pts, d = files
+    # some points are undecided (zero variance): not FLOAT-VERIFIED, so nothing is written and the exit code is 1
     code, out, err = _run(capsys, "export", d / "net.json", "--to", fmt, "-o", d / f"m.{fmt}", "--points", d / "pts.csv",
                           "--json", "--quiet")
+    rep = json.loads(out)
+    assert code == 1 and err == "" and rep["written"] is None and not (d / f"m.{fmt}").exists()
+    undecided = {i + 1 for i, p in enumerate(pts) if oracle_class(net, p) is None}
+    assert undecided and undecided <= {e["row"] for e in rep["below_resolution"]}
+    # --force writes anyway
+    code, out, err = _run(capsys, "export", d / "net.json", "--to", fmt, "-o", d / f"m.{fmt}", "--points", d / "pts.csv",
+                          "--json", "--quiet", "--force")
     assert code == 0 and err == ""
     rep = json.loads(out)
     assert rep["written"] == str(d / f"m.{fmt}") and (d / f"m.{fmt}").stat().st_size > 0
     assert rep["format"] == fmt and rep["points"] == len(pts) and rep["parity"] == "ok" and rep["mismatches"] == []
-    # every point the independent oracle cannot decide (zero variance) is listed below resolution
-    undecided = {i + 1 for i, p in enumerate(pts) if oracle_class(net, p) is None}
-    assert undecided and undecided <= {e["row"] for e in rep["below_resolution"]}
+    # every point the independent oracle cannot decide (zero variance) is listed as not float-verified
+    assert undecided <= {e["row"] for e in rep["below_resolution"]}
+    assert 0 < rep["float_verified"] <= len(pts) - len(undecided) and rep["float_object"]["format"] == "float64"
+    assert rep["agree"] >= rep["float_verified"]
+
+
+def test_export_of_a_clean_set_is_written_and_exits_0(files, capsys, tmp_path):
+    net, pts, d = files
+    ok = [p for p in pts if oracle_class(net, p) is not None][:20]
+    save_points_csv(ok, ["?"] * len(ok), tmp_path / "ok.csv")
+    code, out, err = _run(capsys, "export", d / "net.json", "--to", "onnx", "-o", tmp_path / "m.onnx", "--points",
+                          tmp_path / "ok.csv", "--json", "-q")
+    rep = json.loads(out)
+    assert code == 0 and rep["float_verified"] == len(ok) and rep["below_resolution"] == []
+    assert (tmp_path / "m.onnx").exists()
 
 
 def test_human_output_and_progress(files, capsys, monkeypatch):
@@ -51,11 +71,14 @@ def test_human_output_and_progress(files, capsys, monkeypatch):
     monkeypatch.setattr(common, "_is_terminal", lambda stream: True)  # the bar shows on terminals only
     net, pts, d = files
     code, out, err = _run(capsys, "export", d / "net.json", "--to", "npz", "-o", d / "m.npz", "--points", d / "pts.csv")
-    assert code == 0 and out == ""
-    assert "wrote" in err and "below float64 resolution" in err  # > 50 points: a bar
+    assert code == 1 and out == ""
+    assert "NOT written" in err and "float-verified:" in err and "welford" in err  # > 50 points: a bar
     assert "parity check" in err and f"{len(pts)}/{len(pts)}" in err
+    code, out, err = _run(capsys, "export", d / "net.json", "--to", "npz", "-o", d / "m.npz", "--points", d / "pts.csv",
+                          "--force")
+    assert code == 0 and "wrote" in err and "parity:" in err
     code, out, err = _run(capsys, "export", d / "net.json", "--to", "npz", "-o", d / "m.npz", "--points", d / "pts.csv", "-q")
-    assert code == 0 and out == "" and err == ""
+    assert code == 1 and out == "" and err == ""
 
 
 def test_disagreement_above_resolution_exits_1(files, capsys, monkeypatch):
@@ -65,7 +88,7 @@ def test_disagreement_above_resolution_exits_1(files, capsys, monkeypatch):
     monkeypatch.setattr(export_mod, "run_export", lambda *a, **k: -real(*a, **k))  # a broken runtime
     net, pts, d = files
     code, out, err = _run(capsys, "export", d / "net.json", "--to", "npz", "-o", d / "m.npz", "--points", d / "pts.csv",
-                          "--json", "-q")
+                          "--json", "-q", "--force")
     rep = json.loads(out)
     assert code == 1 and rep["parity"] == "FAILED" and rep["mismatches"]
     assert "parity FAILED" in err

@@ -438,8 +438,9 @@ def _up(q: Fraction, bits: int) -> Fraction:
 
 
 def verify(network, points, labels, *, max_bits: int = DEFAULT_MAX_BITS, backend: str = "auto",
-           progress=None, use_structure: bool = True, exact_depth: int = EXACT_DEPTH) -> Report:
-    """Certify, point by point, that ``network`` outputs each label.
+           progress=None, use_structure: bool = True, exact_depth: int = EXACT_DEPTH, arith: str = "exact",
+           ln_algorithms=None, ln_stats: str = "format", ln_eps32: bool = False, rows: str = "any"):
+    """Certify, point by point, that ``network`` outputs each label (exactly, or in float64 / float32).
 
     Parameters
     ----------
@@ -459,19 +460,54 @@ def verify(network, points, labels, *, max_bits: int = DEFAULT_MAX_BITS, backend
         the generic path; for testing).
     exact_depth : int, default 4
         Largest LayerNorm depth for the exact algebraic fallback.
+    arith : {"exact", "float64", "float32"}, default "exact"
+        ``"exact"``: the network in exact arithmetic (everything above).
+        ``"float64"`` / ``"float32"``: every IEEE evaluation of the network
+        in that format (:func:`lnnet_construct.verify.floats.float_verify`;
+        FLOAT-VERIFIED / FLOAT-REFUTED / INCONCLUSIVE); ``max_bits``,
+        ``backend``, ``use_structure`` and ``exact_depth`` do not apply.
+    ln_algorithms : sequence of str, optional
+        Float verdicts only: LayerNorm algorithms assumed (default all of
+        ``"two-pass", "welford", "one-pass"``).
+    ln_stats : {"format", "float32"}
+        Float verdicts only: format of the LayerNorm statistics.
+    ln_eps32 : bool
+        Float verdicts only: also allow eps rounded to float32 (ONNX's attribute).
+    rows : {"any", "alike"}
+        Float verdicts only: affine rows in independent summation orders, or
+        all rows of a layer by the same operations.
 
     Returns
     -------
     Report
         Verdicts with certified output enclosures, margins and precisions;
         ``report.exit_code`` is 0 (all verified), 1 (some refuted) or 2
-        (some inconclusive, none refuted).
+        (some inconclusive, none refuted).  With a float ``arith``, a
+        :class:`lnnet_construct.verify.floats.FloatReport` with the same exit codes.
 
     Raises
     ------
     InputError
-        Mismatched points and labels, wrong dimensions, unknown backend.
+        Mismatched points and labels, wrong dimensions, unknown backend or arith.
+
+    Examples
+    --------
+    >>> from lnnet_construct.fold import fold_network
+    >>> net = fold_network([1], [(2, 1)], ("sign", "3.6", 1), classes=["out", "in"])
+    >>> rep = verify(net, [[0], [2]], ["out", "in"], arith="float32")
+    >>> [p.verdict.value for p in rep.points], rep.exit_code
+    (['FLOAT-VERIFIED', 'FLOAT-VERIFIED'], 0)
     """
+    if arith != "exact":
+        if arith not in ("float64", "float32"):
+            raise InputError(f"unknown arith {arith!r}; expected exact, float64 or float32")
+        from .floats import ALGORITHMS, float_verify
+
+        return float_verify(network, points, labels, arith,
+                            ln_algorithms=ALGORITHMS if ln_algorithms is None else tuple(ln_algorithms),
+                            ln_stats=ln_stats, ln_eps32=ln_eps32, rows=rows, progress=progress)
+    if ln_algorithms is not None or ln_stats != "format" or ln_eps32 or rows != "any":
+        raise InputError("ln_algorithms, ln_stats, ln_eps32 and rows apply only to arith='float64' or 'float32'")
     t0 = time.perf_counter()
     points, labels = _check_args(network, points, labels, max_bits, backend)
     v = _Verifier(network, points, labels, max_bits, backend, progress, use_structure, exact_depth)

@@ -1,4 +1,20 @@
-r"""Parity of float exports with certified predictions: the float resolution of each point.
+r"""Parity of float exports with certified predictions: float-verified points, and the older estimate.
+
+**The proof** (:func:`float_parity_report`, what ``export_network`` and
+``lnnet export`` use): each point's certified class (exact arithmetic,
+:func:`certified_margins`) is checked with
+:func:`lnnet_construct.verify.floats.float_verify` for the export's own
+format and object (:data:`EXPORT_OBJECTS`: torch's Welford LayerNorm,
+the decomposed ONNX graph's two-pass one, ONNX ``LayerNormalization`` with
+float32 statistics and epsilon as its specification allows, any numpy
+algorithm for npz).  A FLOAT-VERIFIED point is proven to be decided as
+certified by every evaluation of that object; the others are listed with
+their verdict.  The runtime's actual outputs are compared too: a
+FLOAT-VERIFIED point that the runtime decides otherwise is a mismatch
+(impossible unless the object is wrong about the runtime).
+
+**The estimate** (:func:`float_error_bounds`, :func:`parity_report`; kept
+for comparison, no longer used by the export) is described below.
 
 A float export (TorchScript, ONNX, npz) evaluates the network in float64.
 It must decide every point the way the certified evaluation does, except
@@ -81,6 +97,8 @@ from ...predict import DEFAULT_MAX_BITS
 from .arrays import exported_decisions, float_layers
 
 __all__ = [
+    "EXPORT_OBJECTS",
+    "float_parity_report",
     "SAFETY",
     "UNIT_ROUNDOFF",
     "float_error_bounds",
@@ -317,10 +335,16 @@ class ParityReport:
     agree : int
         Points where the export decides like the certified evaluation.
     below_resolution : list of dict
-        Every point with ``margin <= SAFETY * error_bound``: row (1-based),
-        certified and exported class, margin, error bound.
+        :func:`parity_report`: every point with ``margin <= SAFETY *
+        error_bound``.  :func:`float_parity_report`: every point that is not
+        FLOAT-VERIFIED, with its verdict and reason.  Row (1-based),
+        certified and exported class.
     mismatches : list of dict
-        Points above resolution where the export disagrees (should be empty).
+        Points above resolution (or FLOAT-VERIFIED) where the export disagrees (should be empty).
+    float_verified : int or None
+        :func:`float_parity_report`: points proven to be decided as certified.
+    float_object : dict or None
+        What was verified (format, LayerNorm algorithms, eps, rows).
     """
 
     format: str
@@ -333,11 +357,19 @@ class ParityReport:
     stats_unit_roundoff: float = UNIT_ROUNDOFF["float64"]
     below_resolution: list = field(default_factory=list)
     mismatches: list = field(default_factory=list)
+    float_verified: int | None = None
+    float_object: dict | None = None
+    written: bool = True
 
     @property
     def ok(self) -> bool:
         """True when every point above resolution agrees."""
         return not self.mismatches
+
+    @property
+    def all_float_verified(self) -> bool:
+        """True when every point is FLOAT-VERIFIED (:func:`float_parity_report`)."""
+        return self.float_verified is not None and self.float_verified == self.n_points
 
     def to_dict(self) -> dict:
         return {
@@ -352,6 +384,9 @@ class ParityReport:
             "below_resolution": self.below_resolution,
             "mismatches": self.mismatches,
             "parity": "ok" if self.ok else "FAILED",
+            "float_verified": self.float_verified,
+            "float_object": self.float_object,
+            "written": self.written,
         }
 
 
@@ -386,5 +421,90 @@ def parity_report(network: Network, points, exported_outputs, *, fmt: str, path:
         if c is None or not m > SAFETY * bound:
             rep.below_resolution.append(entry)
         elif c != e:
+            rep.mismatches.append(entry)
+    return rep
+
+
+#: The float object verified for each export: keyword arguments of ``float_verify``
+EXPORT_OBJECTS = {
+    "torch": {"arith": "float64", "ln_algorithms": ("welford/times-rstd",), "rows": "alike"},
+    "onnx": {"arith": "float64", "ln_algorithms": ("two-pass/divide",), "rows": "alike"},
+    "onnx-native": {"arith": "float64", "ln_algorithms": ("welford/divide", "two-pass/divide", "one-pass/divide"),
+                    "ln_stats": "float32", "ln_eps32": True, "rows": "alike"},
+    "npz": {"arith": "float64", "ln_algorithms": ("two-pass", "welford", "one-pass"), "rows": "any"},
+}
+
+
+def export_object(fmt: str, onnx_layernorm: str = "decomposed") -> dict:
+    """The :data:`EXPORT_OBJECTS` entry of an export format (ONNX by its LayerNorm mode)."""
+    if fmt == "onnx" and onnx_layernorm == "native":
+        return dict(EXPORT_OBJECTS["onnx-native"])
+    return dict(EXPORT_OBJECTS[fmt])
+
+
+def float_verdicts(network: Network, points, fmt: str, *, onnx_layernorm: str = "decomposed",
+                   max_bits: int = DEFAULT_MAX_BITS, progress=None):
+    """``(certified, report)``: the certified class per point, and the float report of the export's object.
+
+    A point whose certified class is unknown (the exact network decides
+    nothing there, or undecided at ``max_bits``) is verified against no class
+    and is reported FLOAT-REFUTED or INCONCLUSIVE with that reason.
+    """
+    from ...verify.floats import float_verify
+    from ...verify.floats.check import FloatPointResult, FloatVerdict
+
+    points = [tuple(p) for p in points]
+    idx, _ = certified_margins(network, points, max_bits=max_bits, progress=progress)
+    obj = export_object(fmt, onnx_layernorm)
+    arith = obj.pop("arith")
+    labels = [network.class_texts[c] if c is not None else network.class_texts[0] for c in idx]
+    rep = float_verify(network, points, labels, arith, **obj)
+    if fmt == "torch" and rep.object.get("notes"):
+        note = rep.object["notes"][0]
+        rep.points = [FloatPointResult(p.index, p.label, FloatVerdict.INCONCLUSIVE, note, p.output, p.replay,
+                                       p.predicted) if p.verdict is FloatVerdict.VERIFIED else p for p in rep.points]
+    for i, c in enumerate(idx):
+        if c is None:
+            p = rep.points[i]
+            rep.points[i] = FloatPointResult(p.index, p.label, FloatVerdict.INCONCLUSIVE,
+                                             "the exact network decides no class here (or undecided at max_bits)",
+                                             p.output, p.replay, p.predicted)
+    return idx, rep
+
+
+def float_parity_report(network: Network, points, exported_outputs, *, fmt: str, path: str = "",
+                        onnx_layernorm: str = "decomposed", max_bits: int = DEFAULT_MAX_BITS, progress=None,
+                        verdicts=None) -> ParityReport:
+    """The proof-based parity report (module docstring); ``exported_outputs`` may be None (file not written).
+
+    Examples
+    --------
+    >>> from lnnet_construct.network import Network, Affine
+    >>> net = Network(1, [Affine([[1]], [0])], classes=["a", "b"])
+    >>> rep = float_parity_report(net, [[1], [0], [-2]], np.array([[1.0], [0.0], [-2.0]]), fmt="npz")
+    >>> rep.float_verified, [(e["row"], e["verdict"]) for e in rep.below_resolution], rep.ok
+    (2, [(2, 'INCONCLUSIVE')], True)
+    """
+    from ...verify.floats.check import FloatVerdict
+
+    points = [tuple(p) for p in points]
+    idx, frep = verdicts if verdicts is not None else float_verdicts(
+        network, points, fmt, onnx_layernorm=onnx_layernorm, max_bits=max_bits, progress=progress)
+    got = exported_decisions(network, exported_outputs) if exported_outputs is not None else [None] * len(points)
+    u_stats = UNIT_ROUNDOFF["float32"] if frep.object.get("ln_stats") == "float32" else UNIT_ROUNDOFF["float64"]
+    rep = ParityReport(fmt, str(path), n_points=len(points), stats_unit_roundoff=u_stats,
+                       float_verified=frep.verified, float_object=frep.object,
+                       written=exported_outputs is not None)
+
+    def name(i):
+        return None if i is None else network.classes[i]
+
+    for row, (c, e, p) in enumerate(zip(idx, got, frep.points), start=1):
+        entry = {"row": row, "certified": name(c), "exported": name(e) if exported_outputs is not None else None,
+                 "verdict": p.verdict.value, "reason": p.reason}
+        rep.agree += exported_outputs is not None and c == e
+        if p.verdict is not FloatVerdict.VERIFIED:
+            rep.below_resolution.append(entry)
+        elif exported_outputs is not None and c != e:
             rep.mismatches.append(entry)
     return rep
