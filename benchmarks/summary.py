@@ -115,7 +115,8 @@ def _v2_table(v2: dict) -> str:
             continue
         p, old = by.get((data, "paper-order")), by.get((data, "landed"))
         name = data.replace("-", ", m = ") if data.split("-")[-1].isdigit() else f"{data}, m = {d['m']}"
-        body.append([name, f"{d['ln_layers']} / {p['ln_layers'] if p else '–'} / {old['ln_layers'] if old else '–'}",
+        flag = "" if d.get("certified", True) else " (default NOT certified: a build falls back, slowly)"
+        body.append([name, f"{d['ln_layers']} / {p['ln_layers'] if p else '–'} / {old['ln_layers'] if old else '–'}{flag}",
                      round(d["ln_layers"] / d["m"], 3), round(d["build_seconds"] + d["certify_seconds"], 1),
                      f"{d['torch_float64_wrong']} / {old['torch_float64_wrong'] if old else '–'}",
                      d["torch_float32_wrong"], "`construction_v2.json`"])
