@@ -102,7 +102,7 @@ def _lam(h: float, eps: float) -> float:
 
 
 def _height(state: ClusterState, cand, policy: Policy):
-    """``(h, lam, gap, range)`` of the first height that keeps the budget, or the best seen and False."""
+    """``(h, lam, ratio, ok)``: the first height that keeps the budget (``ok``), else the best seen; None without a gap."""
     if not cand.half_gap > 0:
         return None
     vs = state.sorted_values()
