@@ -97,15 +97,20 @@ def run(args) -> int:
             doc["certificate"] = args.certificate
         print_json(doc)
     else:
-        for p in report.points:
-            line = f"{p.index + 1}\t{p.label}\t{p.verdict.value}"
-            if p.reason:
-                line += f"\t{p.reason}"
-            print(line)
+        _print_points(report)
         print(report.summary(), file=sys.stderr)
         if args.certificate:
             print(f"certificate written to {args.certificate}", file=sys.stderr)
     return report.exit_code
+
+
+def _print_points(report) -> None:
+    """One tab-separated line per point: row, label, verdict and the reason if any."""
+    for p in report.points:
+        line = f"{p.index + 1}\t{p.label}\t{p.verdict.value}"
+        if p.reason:
+            line += f"\t{p.reason}"
+        print(line)
 
 
 def _float(args, net, pts) -> int:
@@ -123,11 +128,7 @@ def _float(args, net, pts) -> int:
     if args.json:
         print_json(report.to_json())
     else:
-        for p in report.points:
-            line = f"{p.index + 1}\t{p.label}\t{p.verdict.value}"
-            if p.reason:
-                line += f"\t{p.reason}"
-            print(line)
+        _print_points(report)
         print(report.describe(), file=sys.stderr)
         print(report.summary(), file=sys.stderr)
     return report.exit_code

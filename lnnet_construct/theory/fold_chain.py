@@ -180,6 +180,19 @@ def _uw(a, b, c):
     return (a - b) / 2, (a + b - 2 * c) / 6
 
 
+def exact_chain_specs(specs):
+    """Layer specs ``affine, layernorm, ..., affine`` with every number as a Fraction, or None for another shape."""
+    specs = list(specs)
+    kinds = [s[0] for s in specs]
+    if not specs or kinds != ["affine", "layernorm"] * (len(specs) // 2) + ["affine"]:
+        return None
+    try:
+        return [(s[0], tuple(tuple(Fraction(v) for v in r) for r in s[1]), tuple(Fraction(v) for v in s[2]))
+                if s[0] == "affine" else (s[0], Fraction(s[1])) for s in specs]
+    except (TypeError, ValueError):
+        return None
+
+
 def parse_fold_chain(specs, dim: int) -> FoldChain | None:
     """The fold chain a plain network computes, read off its layers exactly; None if it is not one.
 
@@ -210,16 +223,8 @@ def parse_fold_chain(specs, dim: int) -> FoldChain | None:
     >>> ch.direction, ch.folds[0].c, ch.folds[0].h, ch.readout
     ((Fraction(2, 1),), Fraction(1, 1), Fraction(1, 1), ('sign', Fraction(3, 1), -1))
     """
-    specs = list(specs)
-    if not specs or specs[-1][0] != "affine" or len(specs[-1][1]) != 1:
-        return None
-    kinds = [s[0] for s in specs]
-    if kinds != ["affine", "layernorm"] * (len(specs) // 2) + ["affine"]:
-        return None
-    try:
-        specs = [(s[0], tuple(tuple(Fraction(v) for v in r) for r in s[1]), tuple(Fraction(v) for v in s[2]))
-                 if s[0] == "affine" else (s[0], Fraction(s[1])) for s in specs]
-    except (TypeError, ValueError):
+    specs = exact_chain_specs(specs)
+    if specs is None or len(specs[-1][1]) != 1:
         return None
     if len(specs) == 1:
         (row,), (b,) = specs[0][1], specs[0][2]

@@ -42,6 +42,8 @@ from typing import Sequence
 
 import sympy
 
+from .fold_chain import exact_chain_specs
+
 __all__ = ["plane_recursion", "zero_polynomial", "eliminant", "undefined_polynomials", "sign_changes_general",
            "net_specs"]
 
@@ -61,14 +63,8 @@ def plane_recursion(specs, dim: int) -> dict | None:
     >>> rec["first"], rec["out"]
     (((Fraction(1, 1),), Fraction(0, 1), (Fraction(0, 1),), Fraction(1, 1)), (Fraction(0, 1), Fraction(6, 1), Fraction(2, 1)))
     """
-    specs = list(specs)
-    kinds = [s[0] for s in specs]
-    if not specs or kinds != ["affine", "layernorm"] * (len(specs) // 2) + ["affine"]:
-        return None
-    try:
-        specs = [(s[0], tuple(tuple(Fraction(v) for v in r) for r in s[1]), tuple(Fraction(v) for v in s[2]))
-                 if s[0] == "affine" else (s[0], Fraction(s[1])) for s in specs]
-    except (TypeError, ValueError):
+    specs = exact_chain_specs(specs)
+    if specs is None:
         return None
     if len(specs[-1][1]) != 1:
         return None

@@ -88,6 +88,11 @@ def _check_args(network, points, labels, max_bits, backend):
         raise InputError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     if isinstance(max_bits, bool) or not isinstance(max_bits, int) or max_bits < 2:
         raise InputError(f"max_bits must be an integer >= 2, got {max_bits!r}")
+    return exact_points_and_labels(network, points, labels)
+
+
+def exact_points_and_labels(network, points, labels):
+    """Points as exact tuples and labels as texts, checked against each other and the network (InputError)."""
     if labels is None:
         raise InputError("verify needs one label per point")
     points = [tuple(to_exact(v) for v in p) for p in points]

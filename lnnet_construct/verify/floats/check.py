@@ -60,7 +60,7 @@ import numpy as np
 
 from ...errors import InputError
 from ...network import Network
-from ...numbers import format_number, to_exact
+from ...numbers import format_number
 from . import bounds as B
 from .formats import FORMATS, get_format, round_hull
 from .lnlinear import variants
@@ -214,15 +214,9 @@ def _check(network, points, labels, arith, algorithms, stats):
             raise InputError(f"unknown LayerNorm formula {formula!r} in {a!r}; expected one of {', '.join(FORMULAS)}")
     if stats not in STATS_FORMATS:
         raise InputError(f"ln_stats must be one of {', '.join(STATS_FORMATS)}, got {stats!r}")
-    if labels is None:
-        raise InputError("verify needs one label per point")
-    points = [tuple(to_exact(v) for v in p) for p in points]
-    labels = [str(lab) for lab in labels]
-    if len(points) != len(labels):
-        raise InputError(f"{len(points)} points but {len(labels)} labels")
-    for i, p in enumerate(points, start=1):
-        if len(p) != network.input_dim:
-            raise InputError(f"point {i} has {len(p)} coordinates, the network expects {network.input_dim}")
+    from ..engine import exact_points_and_labels
+
+    points, labels = exact_points_and_labels(network, points, labels)
     stats_fmt = fmt if stats == "format" else FORMATS["float32"]
     if stats_fmt.u < fmt.u:
         stats_fmt = fmt
